@@ -1,0 +1,33 @@
+#include "core/clock.h"
+
+#include <fmt/format.h>
+
+namespace tally {
+
+Timestamp SystemClock::now() const {
+  return std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
+}
+
+TestClock::TestClock(Timestamp start) : micros_(start.time_since_epoch().count()) {}
+
+Timestamp TestClock::now() const { return Timestamp(std::chrono::microseconds(micros_.load())); }
+
+Timestamp TestClock::advance(std::chrono::microseconds step) {
+  if (step.count() > 0) micros_.fetch_add(step.count());
+  return now();
+}
+
+std::string format_rfc3339(Timestamp t) {
+  using namespace std::chrono;
+  const auto day = floor<days>(t);
+  const year_month_day ymd{day};
+  const hh_mm_ss hms{t - day};
+  std::string out = fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", int(ymd.year()),
+                                unsigned(ymd.month()), unsigned(ymd.day()), hms.hours().count(),
+                                hms.minutes().count(), hms.seconds().count());
+  if (const auto us = hms.subseconds().count(); us != 0) out += fmt::format(".{:06}", us);
+  out += 'Z';
+  return out;
+}
+
+}  // namespace tally

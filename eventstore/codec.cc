@@ -1,0 +1,156 @@
+#include "eventstore/codec.h"
+
+#include "core/sha256.h"
+#include "tally/v1/event.pb.h"
+
+namespace tally::eventstore::codec {
+namespace {
+
+void put_bytes(std::string& out, std::string_view s) {
+  const auto n = static_cast<std::uint32_t>(s.size());
+  for (int i = 3; i >= 0; --i) out.push_back(static_cast<char>(n >> (8 * i)));
+  out.append(s);
+}
+
+// Reads a length-prefixed field written by put_bytes, advancing `in`.
+bool take_bytes(std::string_view& in, std::string& out) {
+  if (in.size() < 4) return false;
+  std::uint32_t n = 0;
+  for (int i = 0; i < 4; ++i) n = (n << 8) | static_cast<unsigned char>(in[i]);
+  in.remove_prefix(4);
+  if (in.size() < n) return false;
+  out.assign(in.substr(0, n));
+  in.remove_prefix(n);
+  return true;
+}
+
+bool take_u64(std::string_view& in, std::uint64_t& out) {
+  if (in.size() < 8) return false;
+  out = get_u64(in);
+  in.remove_prefix(8);
+  return true;
+}
+
+std::int64_t micros(Timestamp t) { return t.time_since_epoch().count(); }
+
+}  // namespace
+
+void put_u64(std::string& out, std::uint64_t v) {
+  for (int i = 7; i >= 0; --i) out.push_back(static_cast<char>(v >> (8 * i)));
+}
+
+std::uint64_t get_u64(std::string_view in) {
+  std::uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<unsigned char>(in[i]);
+  return v;
+}
+
+std::string position_key(Position p) {
+  std::string key;
+  put_u64(key, p.value);
+  return key;
+}
+
+Position position_from_key(std::string_view key) { return Position(get_u64(key)); }
+
+std::string stream_prefix(std::string_view stream) {
+  std::string key(stream);
+  key.push_back('\0');
+  return key;
+}
+
+std::string stream_key(std::string_view stream, StreamVersion v) {
+  std::string key = stream_prefix(stream);
+  put_u64(key, v.value);
+  return key;
+}
+
+std::string encode_event(const RecordedEvent& e) {
+  tally::v1::Event m;
+  m.set_position(e.position.value);
+  m.set_stream(e.stream);
+  m.set_version(e.version.value);
+  m.set_event_id(e.event_id);
+  m.set_type(e.type);
+  const auto us = micros(e.recorded_at);
+  // Floor division keeps nanos in [0, 1e9) for times before the epoch too.
+  auto secs = us / 1'000'000, rem = us % 1'000'000;
+  if (rem < 0) --secs, rem += 1'000'000;
+  m.mutable_recorded_at()->set_seconds(secs);
+  m.mutable_recorded_at()->set_nanos(static_cast<int>(rem * 1000));
+  m.set_correlation_id(e.correlation_id);
+  m.set_causation_id(e.causation_id);
+  m.set_actor(e.actor);
+  m.set_payload(e.payload);
+  m.set_prev_hash(e.prev_hash);
+  m.set_hash(e.hash);
+  return m.SerializeAsString();
+}
+
+Result<RecordedEvent> decode_event(std::string_view bytes) {
+  tally::v1::Event m;
+  if (!m.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
+    return fail(Code::corruption, "stored event does not parse as tally.v1.Event");
+  RecordedEvent e;
+  e.position = Position(m.position());
+  e.stream = std::move(*m.mutable_stream());
+  e.version = StreamVersion(m.version());
+  e.event_id = std::move(*m.mutable_event_id());
+  e.type = std::move(*m.mutable_type());
+  e.recorded_at = Timestamp(std::chrono::microseconds(m.recorded_at().seconds() * 1'000'000 +
+                                                      m.recorded_at().nanos() / 1000));
+  e.correlation_id = std::move(*m.mutable_correlation_id());
+  e.causation_id = std::move(*m.mutable_causation_id());
+  e.actor = std::move(*m.mutable_actor());
+  e.payload = std::move(*m.mutable_payload());
+  e.prev_hash = std::move(*m.mutable_prev_hash());
+  e.hash = std::move(*m.mutable_hash());
+  return e;
+}
+
+std::string chain_hash(const RecordedEvent& e) {
+  std::string canonical;
+  canonical.reserve(24 + 4 * 7 + e.stream.size() + e.event_id.size() + e.type.size() +
+                    e.correlation_id.size() + e.causation_id.size() + e.actor.size() +
+                    e.payload.size());
+  put_u64(canonical, e.position.value);
+  put_u64(canonical, e.version.value);
+  put_u64(canonical, static_cast<std::uint64_t>(micros(e.recorded_at)));
+  for (std::string_view field :
+       {std::string_view(e.stream), std::string_view(e.event_id), std::string_view(e.type),
+        std::string_view(e.correlation_id), std::string_view(e.causation_id),
+        std::string_view(e.actor), std::string_view(e.payload)})
+    put_bytes(canonical, field);
+  return to_hex(sha256({e.prev_hash, canonical}));
+}
+
+std::string encode_outcome(const StoredOutcome& o) {
+  std::string out;
+  put_u64(out, o.first.value);
+  put_u64(out, o.last.value);
+  put_u64(out, static_cast<std::uint64_t>(micros(o.recorded_at)));
+  put_bytes(out, o.fingerprint);
+  put_bytes(out, o.outcome);
+  return out;
+}
+
+Result<StoredOutcome> decode_outcome(std::string_view in) {
+  StoredOutcome o;
+  std::uint64_t first = 0, last = 0, at = 0;
+  if (!take_u64(in, first) || !take_u64(in, last) || !take_u64(in, at) ||
+      !take_bytes(in, o.fingerprint) || !take_bytes(in, o.outcome) || !in.empty())
+    return fail(Code::corruption, "stored idempotency record is malformed");
+  o.first = Position(first);
+  o.last = Position(last);
+  o.recorded_at = Timestamp(std::chrono::microseconds(static_cast<std::int64_t>(at)));
+  return o;
+}
+
+std::string outcome_age_key(Timestamp recorded_at, std::string_view key) {
+  std::string out;
+  put_u64(out, static_cast<std::uint64_t>(micros(recorded_at)));
+  out.append(key);
+  return out;
+}
+
+}  // namespace tally::eventstore::codec

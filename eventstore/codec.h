@@ -1,0 +1,43 @@
+// Bytes of the log: RocksDB keys, the stored envelope (tally.v1.Event), the hash chain and
+// idempotency records. Internal to eventstore/.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "core/result.h"
+#include "eventstore/event.h"
+#include "eventstore/log.h"
+
+namespace tally::eventstore::codec {
+
+// prev_hash of position 1.
+inline constexpr std::string_view kGenesisHash =
+    "0000000000000000000000000000000000000000000000000000000000000000";
+
+void put_u64(std::string& out, std::uint64_t v);  // 8 bytes, big-endian
+std::uint64_t get_u64(std::string_view in);       // reads the first 8 bytes
+
+// Big-endian keys sort numerically, so RocksDB iterates events in position order.
+std::string position_key(Position p);
+Position position_from_key(std::string_view key);
+
+// "<stream>\0<version BE>": the stream's events sort together, by version.
+std::string stream_key(std::string_view stream, StreamVersion v);
+std::string stream_prefix(std::string_view stream);
+
+// The stored envelope is the tally.v1.Event protobuf.
+std::string encode_event(const RecordedEvent& e);
+Result<RecordedEvent> decode_event(std::string_view bytes);
+
+// SHA-256 (hex) over e.prev_hash and e's canonical bytes (see event.proto); e.hash is ignored.
+std::string chain_hash(const RecordedEvent& e);
+
+std::string encode_outcome(const StoredOutcome& o);
+Result<StoredOutcome> decode_outcome(std::string_view bytes);
+
+// Index of idempotency records by age: "<recorded_at µs BE><key>", for pruning in order.
+std::string outcome_age_key(Timestamp recorded_at, std::string_view key);
+
+}  // namespace tally::eventstore::codec

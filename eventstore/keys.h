@@ -1,0 +1,40 @@
+// Subject keys for crypto-shredding (domain.md §6): one random AES-256 key per subject
+// ("customer:C9", "recipient:<hash>"). PII is sealed with it (core/pii.h) before it reaches
+// the log; destroying it makes every copy of that PII unreadable.
+//
+// Keys live in their own RocksDB under <data dir>/keys, apart from the log, so that destroying
+// one can flush and compact away every file that held it without rewriting the log.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string_view>
+
+#include "core/pii.h"
+#include "core/result.h"
+
+namespace tally::eventstore {
+
+class KeyStore {
+ public:
+  static Result<std::unique_ptr<KeyStore>> open(const std::filesystem::path& dir);
+  ~KeyStore();
+
+  // The subject's key, made and durably stored on first use. Code::subject_erased once the
+  // subject's key was destroyed: an erased subject never gets a fresh key for old data.
+  Result<SubjectKey> get_or_create(std::string_view subject);
+  // Code::not_found for a subject never seen, Code::subject_erased after destroy().
+  Result<SubjectKey> get(std::string_view subject) const;
+  // Destroys the key. When this returns, no file under the key store's dir holds its bytes:
+  // the record is overwritten by an erasure marker, the memtable flushed, the write-ahead
+  // log that held it retired and the tables compacted. Destroying twice is fine.
+  Status destroy(std::string_view subject);
+
+  struct Impl;
+
+ private:
+  explicit KeyStore(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace tally::eventstore

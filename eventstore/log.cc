@@ -1,0 +1,207 @@
+#include "eventstore/log.h"
+
+#include <future>
+#include <unordered_set>
+
+#include "core/ids.h"
+#include "eventstore/codec.h"
+#include "eventstore/data_dir.h"
+#include "eventstore/layout.h"
+#include "eventstore/verify.h"
+
+namespace tally::eventstore {
+namespace {
+
+constexpr std::size_t kMaxStreamName = 256;
+constexpr std::size_t kMaxIdempotencyKey = 1024;
+
+Status validate(const AppendRequest& r) {
+  if (r.streams.empty()) return fail(Code::invalid_argument, "an append names no stream");
+  std::unordered_set<std::string_view> seen;
+  std::size_t events = 0;
+  for (const auto& s : r.streams) {
+    if (s.stream.empty() || s.stream.size() > kMaxStreamName ||
+        s.stream.find('\0') != std::string::npos)
+      return fail(Code::invalid_argument, "a stream name has 1-256 bytes and no NUL");
+    if (!seen.insert(s.stream).second)
+      return fail(Code::invalid_argument, "stream " + s.stream + " appears twice in one append");
+    for (const auto& e : s.events)
+      if (e.type.empty()) return fail(Code::invalid_argument, "an event has no type");
+    events += s.events.size();
+  }
+  // A stream with no events only asserts its version; at least one stream must write.
+  if (events == 0) return fail(Code::invalid_argument, "an append has no events");
+  if (r.idempotency &&
+      (r.idempotency->key.empty() || r.idempotency->key.size() > kMaxIdempotencyKey))
+    return fail(Code::invalid_argument, "an idempotency key has 1-1024 bytes");
+  return {};
+}
+
+// The chain tip and head as the log was left, read from its last event.
+Result<Tip> recover_tip(LogDatabase& log) {
+  std::unique_ptr<rocksdb::Iterator> it(
+      log.database->db().NewIterator(rocksdb::ReadOptions(), log.families.events));
+  it->SeekToLast();
+  if (auto ok = rocks::check(it->status(), "reading the last event"); !ok)
+    return tl::unexpected(ok.error());
+  if (!it->Valid()) return Tip{Position(0), std::string(codec::kGenesisHash), Timestamp()};
+  auto last = codec::decode_event(it->value().ToStringView());
+  if (!last) return tl::unexpected(last.error());
+  if (last->position != codec::position_from_key(it->key().ToStringView()))
+    return fail(Code::corruption, "the last event's key and position differ");
+  return Tip{last->position, last->hash, last->recorded_at};
+}
+
+const SystemClock kSystemClock;
+
+}  // namespace
+
+struct Log::Parts {
+  DataDirLock lock;
+  LogDatabase log;
+  std::unique_ptr<KeyStore> keys;
+  const Clock* clock;
+  LogOptions options;
+  std::unique_ptr<Writer> writer;  // last: stops first
+
+  rocksdb::DB& db() const { return log.database->db(); }
+};
+
+Result<std::unique_ptr<Log>> Log::open(const std::filesystem::path& dir, LogOptions options) {
+  auto lock = DataDirLock::acquire(dir);
+  if (!lock) return tl::unexpected(lock.error());
+  auto log = open_log_database(dir);
+  if (!log) return tl::unexpected(log.error());
+  auto tip = recover_tip(*log);
+  if (!tip) return tl::unexpected(tip.error());
+  auto keys = KeyStore::open(dir / "keys");
+  if (!keys) return tl::unexpected(keys.error());
+  const Clock* clock = options.clock ? options.clock : &kSystemClock;
+  auto parts = std::make_unique<Parts>(
+      Parts{std::move(*lock), std::move(*log), std::move(*keys), clock, options, nullptr});
+  parts->writer = std::make_unique<Writer>(parts->db(), parts->log.families, *clock, options,
+                                           std::move(*tip));
+  return std::unique_ptr<Log>(new Log(std::move(parts)));
+}
+
+Log::Log(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
+Log::~Log() = default;
+
+void Log::append_async(AppendRequest request, std::function<void(Result<AppendResult>)> done) {
+  if (auto ok = validate(request); !ok) return done(tl::unexpected(ok.error()));
+  const auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          parts_->clock->now().time_since_epoch())
+                          .count();
+  for (auto& s : request.streams)
+    for (auto& e : s.events)
+      if (e.event_id.empty()) e.event_id = new_uuid_v7(static_cast<std::uint64_t>(millis));
+  parts_->writer->submit(std::move(request), std::move(done));
+}
+
+Result<AppendResult> Log::append(AppendRequest request) {
+  std::promise<Result<AppendResult>> answer;
+  auto future = answer.get_future();
+  append_async(std::move(request), [&answer](Result<AppendResult> r) { answer.set_value(std::move(r)); });
+  return future.get();
+}
+
+Result<std::optional<StoredOutcome>> Log::find_outcome(std::string_view key) const {
+  return parts_->writer->find_outcome(key);
+}
+
+Result<std::size_t> Log::prune_idempotency() {
+  return parts_->writer->prune_outcomes(
+      parts_->clock->now() - parts_->options.idempotency_retention, SIZE_MAX);
+}
+
+Result<std::vector<RecordedEvent>> Log::read_all(Position from, std::size_t max) const {
+  std::vector<RecordedEvent> out;
+  if (from.value == 0) from = Position(1);
+  const Position head = this->head();
+  if (from > head || max == 0) return out;
+  out.reserve(std::min<std::uint64_t>(max, head.value - from.value + 1));
+  const std::string upper_key = codec::position_key(head.next());
+  rocksdb::Slice upper(upper_key);
+  rocksdb::ReadOptions read;
+  read.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(parts_->db().NewIterator(read, parts_->log.families.events));
+  Position expected = from;
+  for (it->Seek(codec::position_key(from)); it->Valid() && out.size() < max; it->Next()) {
+    auto e = codec::decode_event(it->value().ToStringView());
+    if (!e) return tl::unexpected(e.error());
+    if (e->position != expected)
+      return fail(Code::corruption, "the log has no event at position " +
+                                        std::to_string(expected.value));
+    out.push_back(std::move(*e));
+    expected = expected.next();
+  }
+  if (auto ok = rocks::check(it->status(), "reading the log"); !ok) return tl::unexpected(ok.error());
+  if (out.size() < max && expected <= head)
+    return fail(Code::corruption, "the log ends before its head " + std::to_string(head.value));
+  return out;
+}
+
+Result<std::vector<RecordedEvent>> Log::read_stream(std::string_view stream, StreamVersion from,
+                                                    std::size_t max) const {
+  std::vector<RecordedEvent> out;
+  const Position head = this->head();
+  std::string upper_key(stream);
+  upper_key.push_back('\x01');  // just past every "<stream>\0…" key
+  rocksdb::Slice upper(upper_key);
+  rocksdb::ReadOptions read;
+  read.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(parts_->db().NewIterator(read, parts_->log.families.streams));
+  std::vector<std::string> keys;
+  for (it->Seek(codec::stream_key(stream, from)); it->Valid() && keys.size() < max; it->Next()) {
+    if (codec::get_u64(it->value().ToStringView()) > head.value) break;  // not committed yet
+    keys.emplace_back(it->value().ToStringView());
+  }
+  if (auto ok = rocks::check(it->status(), "reading a stream"); !ok) return tl::unexpected(ok.error());
+  std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
+  std::vector<std::string> values;
+  const auto statuses = parts_->db().MultiGet(
+      rocksdb::ReadOptions(),
+      std::vector<rocksdb::ColumnFamilyHandle*>(keys.size(), parts_->log.families.events), slices,
+      &values);
+  out.reserve(keys.size());
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    if (auto ok = rocks::check(statuses[i], "reading an event of " + std::string(stream)); !ok)
+      return tl::unexpected(ok.error());
+    auto e = codec::decode_event(values[i]);
+    if (!e) return tl::unexpected(e.error());
+    out.push_back(std::move(*e));
+  }
+  return out;
+}
+
+Position Log::head() const { return parts_->writer->head(); }
+
+Result<StreamVersion> Log::stream_version(std::string_view stream) const {
+  const Position head = this->head();
+  const std::string prefix = codec::stream_prefix(stream);
+  std::unique_ptr<rocksdb::Iterator> it(
+      parts_->db().NewIterator(rocksdb::ReadOptions(), parts_->log.families.streams));
+  // Walk back past entries of a commit that is not published yet.
+  for (it->SeekForPrev(codec::stream_key(stream, StreamVersion(~std::uint64_t{0})));
+       it->Valid() && it->key().starts_with(prefix); it->Prev()) {
+    if (codec::get_u64(it->value().ToStringView()) <= head.value)
+      return StreamVersion(codec::get_u64(it->key().ToStringView().substr(prefix.size())));
+  }
+  if (auto ok = rocks::check(it->status(), "reading a stream head"); !ok)
+    return tl::unexpected(ok.error());
+  return StreamVersion(0);
+}
+
+Position Log::wait_beyond(Position after, std::chrono::milliseconds timeout) const {
+  return parts_->writer->wait_beyond(after, timeout);
+}
+
+Result<std::optional<Position>> Log::verify() const {
+  return verify_log(parts_->db(), parts_->log.families, head());
+}
+
+KeyStore& Log::keys() { return *parts_->keys; }
+
+LogStats Log::stats() const { return parts_->writer->stats(); }
+
+}  // namespace tally::eventstore

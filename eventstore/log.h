@@ -1,0 +1,149 @@
+// The tally event log: the only source of truth (design.md).
+//
+// Guarantees:
+//  - Positions are global, gap-free and in commit order: 1, 2, 3…; stream versions are 1, 2, 3….
+//  - Durable before return: append() answers only after its events are fsync'd. Concurrent
+//    appends share one RocksDB WriteBatch and one sync (group commit); there is no unsynced mode.
+//  - Atomic across streams: an append to several streams commits all of its events or none.
+//  - Optimistic concurrency: each stream in an append states the version it expects; if one
+//    does not hold, nothing is written and the answer is Code::version_conflict.
+//  - Idempotency: an append may carry a key, a fingerprint of the request and an outcome; the
+//    key is stored in the same write as the events. A later append with the key returns the
+//    stored outcome (replayed = true) and appends nothing, across restarts; with another
+//    fingerprint it is Code::idempotency_conflict. Records are kept for
+//    LogOptions::idempotency_retention, then pruned.
+//  - Tamper evidence: each event carries hash = SHA-256(prev_hash ‖ canonical bytes), see
+//    core/proto/tally/v1/event.proto; verify() finds the first position where that breaks.
+//  - Fail-stop on I/O errors: if a write or sync fails, the log refuses every later append
+//    (Code::io_error) rather than guess what reached the disk; reopen to recover.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/result.h"
+#include "eventstore/keys.h"
+#include "eventstore/reader.h"
+
+namespace tally::eventstore {
+
+struct ExpectedVersion {
+  enum class Kind { any, no_stream, exact };
+  Kind kind = Kind::any;
+  StreamVersion version;
+
+  static ExpectedVersion any() { return {}; }
+  static ExpectedVersion no_stream() { return {Kind::no_stream, StreamVersion(0)}; }
+  static ExpectedVersion exact(StreamVersion v) { return {Kind::exact, v}; }
+};
+
+struct NewEvent {
+  std::string type;      // "coupon.redeemed"
+  std::string payload;   // the domain event's bytes, PII already sealed
+  std::string event_id;  // left empty, the log assigns a UUIDv7
+};
+
+struct StreamAppend {
+  std::string stream;  // "<category>-<id>": 1–256 bytes, no NUL
+  ExpectedVersion expected;
+  std::vector<NewEvent> events;
+};
+
+struct Idempotency {
+  std::string key;          // e.g. "coupon-redeem/S1/T42"
+  std::string fingerprint;  // identifies the request body; another body is a conflict
+  std::string outcome;      // what to answer a replay with (opaque to the log)
+};
+
+struct AppendRequest {
+  std::vector<StreamAppend> streams;  // each stream at most once
+  std::string correlation_id;
+  std::string causation_id;
+  std::string actor;
+  std::optional<Idempotency> idempotency;
+};
+
+struct AppendResult {
+  Position first;  // the first and last positions written (or of the original, on a replay)
+  Position last;
+  bool replayed = false;
+  std::string outcome;  // the stored outcome, on a replay
+};
+
+struct StoredOutcome {
+  std::string fingerprint;
+  std::string outcome;
+  Position first;
+  Position last;
+  Timestamp recorded_at;
+};
+
+struct LogOptions {
+  // Time for recorded_at and idempotency retention. Not owned; must outlive the log.
+  // Null means the system clock.
+  const Clock* clock = nullptr;
+  // How long idempotency records are kept before pruning. domain.md §0 asks for >= 30 days.
+  std::chrono::hours idempotency_retention{24 * 30};
+  // Most events in one group commit. Larger batches amortise the sync further but delay the
+  // first appender of a batch; the sync (~160 µs) dominates far below this.
+  std::size_t max_batch_events = 8192;
+  // Appends waiting for the writer before new ones are refused with Code::overloaded. This
+  // bounds memory and latency under overload instead of queueing without limit.
+  std::size_t max_queued_appends = 100000;
+};
+
+struct LogStats {
+  std::uint64_t batches = 0;         // group commits made
+  std::uint64_t appends = 0;         // appends committed (replays not counted)
+  std::uint64_t events = 0;          // events committed
+  std::uint64_t sync_micros_total = 0;  // time spent in Write+fsync
+};
+
+class Log final : public Reader {
+ public:
+  // Opens the log of the tally data dir `dir`, creating it when `dir` is missing or empty.
+  // A dir held by another process is Code::data_dir_locked; a dir with foreign content is
+  // Code::not_a_data_dir; damaged files are Code::corruption. Never resets anything.
+  static Result<std::unique_ptr<Log>> open(const std::filesystem::path& dir,
+                                           LogOptions options = {});
+  ~Log() override;  // finishes queued appends, then closes
+
+  Result<AppendResult> append(AppendRequest request);
+  // As append(), answering through `done` on the writer's thread: keep `done` short.
+  void append_async(AppendRequest request, std::function<void(Result<AppendResult>)> done);
+
+  // The stored outcome for an idempotency key, if one is kept.
+  Result<std::optional<StoredOutcome>> find_outcome(std::string_view key) const;
+  // Removes idempotency records older than the retention; returns how many went.
+  Result<std::size_t> prune_idempotency();
+
+  Result<std::vector<RecordedEvent>> read_stream(std::string_view stream, StreamVersion from,
+                                                 std::size_t max) const override;
+  Result<std::vector<RecordedEvent>> read_all(Position from, std::size_t max) const override;
+  Position head() const override;
+  Result<StreamVersion> stream_version(std::string_view stream) const override;
+  Position wait_beyond(Position after, std::chrono::milliseconds timeout) const override;
+
+  // Walks the whole log: positions gap-free, stream versions consecutive and indexed, every
+  // prev_hash equal to the previous hash, every hash recomputed. The first bad position, or
+  // nullopt when the log is intact.
+  Result<std::optional<Position>> verify() const;
+
+  KeyStore& keys();
+  LogStats stats() const;
+
+  struct Parts;  // RocksDB, writer, key store: private to eventstore/
+
+ private:
+  explicit Log(std::unique_ptr<Parts> parts);
+  std::unique_ptr<Parts> parts_;
+};
+
+}  // namespace tally::eventstore

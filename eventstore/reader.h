@@ -1,0 +1,42 @@
+// The read-only face of the log: what projectors, subscribers, SSE and replay need, and
+// nothing that can change the log. Readers never block the writer.
+//
+// Readers see only committed events: an event is visible once its append has been synced,
+// and a reader that sees position N sees every position below N too.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <string_view>
+#include <vector>
+
+#include "core/result.h"
+#include "eventstore/event.h"
+
+namespace tally::eventstore {
+
+class Reader {
+ public:
+  virtual ~Reader() = default;
+
+  // Events of one stream with version >= from, ascending, at most max of them.
+  // An unknown stream gives an empty list.
+  virtual Result<std::vector<RecordedEvent>> read_stream(std::string_view stream,
+                                                         StreamVersion from,
+                                                         std::size_t max) const = 0;
+
+  // Events with position >= from, ascending and gap-free, at most max of them.
+  virtual Result<std::vector<RecordedEvent>> read_all(Position from, std::size_t max) const = 0;
+
+  // The last committed position (0 for an empty log).
+  virtual Position head() const = 0;
+
+  // The stream's last committed version (0 for a stream with no events).
+  virtual Result<StreamVersion> stream_version(std::string_view stream) const = 0;
+
+  // Blocks until the head is beyond `after` or the timeout passes, and returns the head.
+  // No polling: the writer wakes waiters when it commits.
+  virtual Position wait_beyond(Position after, std::chrono::milliseconds timeout) const = 0;
+};
+
+}  // namespace tally::eventstore

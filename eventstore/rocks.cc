@@ -1,0 +1,59 @@
+#include "eventstore/rocks.h"
+
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/table.h>
+
+namespace tally::eventstore::rocks {
+
+Error to_error(const rocksdb::Status& s, std::string_view what) {
+  Code code = Code::internal;
+  if (s.IsCorruption()) code = Code::corruption;
+  else if (s.IsIOError() || s.IsNoSpace()) code = Code::io_error;
+  else if (s.IsNotFound()) code = Code::not_found;
+  else if (s.IsInvalidArgument()) code = Code::invalid_argument;
+  else if (s.IsShutdownInProgress()) code = Code::shutting_down;
+  return Error{code, std::string(what) + ": " + s.ToString()};
+}
+
+Status check(const rocksdb::Status& s, std::string_view what) {
+  if (s.ok()) return {};
+  return tl::unexpected(to_error(s, what));
+}
+
+Result<std::unique_ptr<Database>> Database::open(const std::filesystem::path& path,
+                                                 const rocksdb::DBOptions& options,
+                                                 std::vector<ColumnFamily> families) {
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions());
+  for (auto& f : families) descriptors.emplace_back(f.name, f.options);
+  rocksdb::DBOptions db_options = options;
+  db_options.create_if_missing = true;
+  db_options.create_missing_column_families = true;
+
+  std::unique_ptr<Database> out(new Database());
+  rocksdb::DB* raw = nullptr;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  auto s = rocksdb::DB::Open(db_options, path.string(), descriptors, &handles, &raw);
+  if (!s.ok()) return tl::unexpected(to_error(s, "opening " + path.string()));
+  out->db_.reset(raw);
+  // handles[0] is the default family, which tally does not use; drop it now.
+  out->db_->DestroyColumnFamilyHandle(handles[0]);
+  out->handles_.assign(handles.begin() + 1, handles.end());
+  return out;
+}
+
+Database::~Database() {
+  if (!db_) return;
+  for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
+  db_->Close().PermitUncheckedError();  // nothing left to tell a caller about at teardown
+}
+
+rocksdb::ColumnFamilyOptions point_lookup_family() {
+  rocksdb::ColumnFamilyOptions cf;
+  rocksdb::BlockBasedTableOptions table;
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  return cf;
+}
+
+}  // namespace tally::eventstore::rocks

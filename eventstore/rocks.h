@@ -1,0 +1,46 @@
+// The RocksDB edge of eventstore: opening a database with its column families, and turning
+// rocksdb::Status into tally errors in one place. Nothing outside eventstore/ includes RocksDB.
+#pragma once
+
+#include <rocksdb/db.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+
+namespace tally::eventstore::rocks {
+
+// Maps RocksDB's status to a tally error; `what` says what was being done.
+Error to_error(const rocksdb::Status& status, std::string_view what);
+Status check(const rocksdb::Status& status, std::string_view what);
+
+// A database and its column families, closed in the right order.
+class Database {
+ public:
+  struct ColumnFamily {
+    std::string name;
+    rocksdb::ColumnFamilyOptions options;
+  };
+
+  // Creates the database and the families if missing.
+  static Result<std::unique_ptr<Database>> open(const std::filesystem::path& path,
+                                                const rocksdb::DBOptions& options,
+                                                std::vector<ColumnFamily> families);
+  ~Database();
+
+  rocksdb::DB& db() { return *db_; }
+  rocksdb::ColumnFamilyHandle* family(std::size_t index) { return handles_[index]; }
+
+ private:
+  Database() = default;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  std::unique_ptr<rocksdb::DB> db_;
+};
+
+// Table options with a Bloom filter, for families read by point look-ups.
+rocksdb::ColumnFamilyOptions point_lookup_family();
+
+}  // namespace tally::eventstore::rocks
