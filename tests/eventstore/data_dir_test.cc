@@ -1,0 +1,75 @@
+#include <doctest/doctest.h>
+
+#include <fstream>
+
+#include "support.h"
+
+namespace tally::eventstore {
+using namespace test;
+
+namespace {
+Code open_code(const std::filesystem::path& dir) {
+  auto log = Log::open(dir);
+  return log ? Code::ok : log.error().code;
+}
+void write_file(const std::filesystem::path& path, std::string_view text) {
+  std::ofstream(path, std::ios::binary) << text;
+}
+}  // namespace
+
+TEST_CASE("a missing or empty dir becomes a data dir") {
+  TempDir dir;
+  CHECK(open_code(dir.data()) == Code::ok);
+  CHECK(std::filesystem::exists(dir.data() / "FORMAT"));
+  std::filesystem::create_directory(dir.path() / "empty");
+  CHECK(open_code(dir.path() / "empty") == Code::ok);
+}
+
+TEST_CASE("a dir with foreign content is refused and left as it was") {
+  TempDir dir;
+  std::filesystem::create_directory(dir.data());
+  write_file(dir.data() / "notes.txt", "my thesis");
+  auto log = Log::open(dir.data());
+  REQUIRE_FALSE(log);
+  CHECK(log.error().code == Code::not_a_data_dir);
+  CHECK(log.error().message.find(dir.data().string()) != std::string::npos);
+  CHECK(std::distance(std::filesystem::directory_iterator(dir.data()), {}) == 1);
+
+  write_file(dir.path() / "plain-file", "x");
+  CHECK(open_code(dir.path() / "plain-file") == Code::not_a_data_dir);
+}
+
+TEST_CASE("a data dir of another format version is refused") {
+  TempDir dir;
+  std::filesystem::create_directory(dir.data());
+  write_file(dir.data() / "FORMAT", "tally data dir, format 99\n");
+  CHECK(open_code(dir.data()) == Code::incompatible_format);
+}
+
+TEST_CASE("a data dir already open is refused, and free again once closed") {
+  TempDir dir;
+  {
+    auto first = open_log(dir.data());
+    auto second = Log::open(dir.data());
+    REQUIRE_FALSE(second);
+    CHECK(second.error().code == Code::data_dir_locked);
+    CHECK(first->append(one_event("s-1")));  // the first holder is unaffected
+  }
+  CHECK(open_code(dir.data()) == Code::ok);
+}
+
+TEST_CASE("damaged database files give a clear error, never a crash or a reset") {
+  TempDir dir;
+  {
+    auto log = open_log(dir.data());
+    REQUIRE(log->append(one_event("s-1")));
+  }
+  // CURRENT names the manifest; garbage there is damage RocksDB must report.
+  write_file(dir.data() / "log" / "CURRENT", "MANIFEST-999999\n");
+  auto log = Log::open(dir.data());
+  REQUIRE_FALSE(log);
+  CHECK((log.error().code == Code::corruption || log.error().code == Code::io_error));
+  CHECK(std::filesystem::exists(dir.data() / "log" / "CURRENT"));
+}
+
+}  // namespace tally::eventstore

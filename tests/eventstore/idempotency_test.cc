@@ -1,0 +1,114 @@
+#include <doctest/doctest.h>
+
+#include <thread>
+
+#include "support.h"
+
+namespace tally::eventstore {
+using namespace test;
+
+namespace {
+AppendRequest keyed(std::string key, std::string fingerprint, std::string stream = "coupon-1") {
+  auto r = one_event(std::move(stream));
+  r.idempotency = Idempotency{std::move(key), std::move(fingerprint), "outcome-of-" + r.streams[0].stream};
+  return r;
+}
+}  // namespace
+
+TEST_CASE("the same key and request returns the first outcome and appends nothing") {
+  TempDir dir;
+  auto log = open_log(dir.data());
+  auto first = log->append(keyed("S1/T1", "body-a"));
+  REQUIRE(first);
+  CHECK_FALSE(first->replayed);
+  auto again = log->append(keyed("S1/T1", "body-a"));
+  REQUIRE(again);
+  CHECK(again->replayed);
+  CHECK(again->first == first->first);
+  CHECK(again->last == first->last);
+  CHECK(again->outcome == "outcome-of-coupon-1");
+  CHECK(log->head() == Position(1));
+}
+
+TEST_CASE("the same key with another request is an idempotency conflict") {
+  TempDir dir;
+  auto log = open_log(dir.data());
+  REQUIRE(log->append(keyed("S1/T1", "body-a")));
+  auto other = log->append(keyed("S1/T1", "body-b"));
+  REQUIRE_FALSE(other);
+  CHECK(other.error().code == Code::idempotency_conflict);
+  CHECK(log->head() == Position(1));
+}
+
+TEST_CASE("a rejected append is not remembered: its retry is decided afresh") {
+  TempDir dir;
+  auto log = open_log(dir.data());
+  REQUIRE(log->append(one_event("coupon-1")));
+  auto r = keyed("S1/T2", "body");
+  r.streams[0].expected = ExpectedVersion::no_stream();
+  CHECK(log->append(r).error().code == Code::version_conflict);
+  CHECK(log->find_outcome("S1/T2").value() == std::nullopt);
+  r.streams[0].expected = ExpectedVersion::exact(StreamVersion(1));
+  auto retried = log->append(r);
+  REQUIRE(retried);
+  CHECK_FALSE(retried->replayed);
+}
+
+TEST_CASE("idempotency records survive a reopen") {
+  TempDir dir;
+  Position original;
+  {
+    auto log = open_log(dir.data());
+    original = log->append(keyed("S1/T1", "body-a")).value().first;
+    REQUIRE(log->append(one_event("other-1")));
+  }
+  auto log = open_log(dir.data());
+  auto replay = log->append(keyed("S1/T1", "body-a"));
+  REQUIRE(replay);
+  CHECK(replay->replayed);
+  CHECK(replay->first == original);
+  CHECK(log->append(keyed("S1/T1", "body-b")).error().code == Code::idempotency_conflict);
+  CHECK(log->head() == Position(2));
+}
+
+TEST_CASE("duplicates in flight together get the first one's answer") {
+  TempDir dir;
+  auto log = open_log(dir.data());
+  constexpr int kCallers = 24;
+  std::vector<Result<AppendResult>> results(kCallers);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kCallers; ++i)
+    threads.emplace_back([&, i] { results[i] = log->append(keyed("S9/T9", "same-body")); });
+  for (auto& t : threads) t.join();
+  int originals = 0;
+  for (const auto& r : results) {
+    REQUIRE(r);
+    CHECK(r->first == Position(1));
+    if (!r->replayed) ++originals;
+  }
+  CHECK(originals == 1);
+  CHECK(log->head() == Position(1));
+}
+
+TEST_CASE("idempotency records are kept for the retention, then pruned") {
+  TempDir dir;
+  TestClock clock(Timestamp(std::chrono::seconds(1'800'000'000)));
+  auto log = open_log(dir.data(), LogOptions{.clock = &clock});
+  REQUIRE(log->append(keyed("old", "body")));
+  clock.advance(std::chrono::hours(24 * 20));
+  REQUIRE(log->append(keyed("newer", "body", "coupon-2")));
+
+  clock.advance(std::chrono::hours(24 * 10) - std::chrono::minutes(1));  // "old" is 30 days - 1 min
+  CHECK(log->prune_idempotency().value() == 0);
+  CHECK(log->append(keyed("old", "body")).value().replayed);
+
+  clock.advance(std::chrono::minutes(2));  // "old" is now past 30 days, "newer" is 10 days
+  CHECK(log->prune_idempotency().value() == 1);
+  CHECK(log->find_outcome("old").value() == std::nullopt);
+  CHECK(log->find_outcome("newer").value().has_value());
+  auto fresh = log->append(keyed("old", "another-body"));
+  REQUIRE(fresh);
+  CHECK_FALSE(fresh->replayed);
+}
+
+}  // namespace tally::eventstore
