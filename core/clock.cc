@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace tally {
 
 Timestamp SystemClock::now() const {
@@ -13,8 +15,9 @@ TestClock::TestClock(Timestamp start) : micros_(start.time_since_epoch().count()
 Timestamp TestClock::now() const { return Timestamp(std::chrono::microseconds(micros_.load())); }
 
 Timestamp TestClock::advance(std::chrono::microseconds step) {
-  if (step.count() > 0) micros_.fetch_add(step.count());
-  return now();
+  // The value fetch_add saw, plus the step: another thread's advance cannot slip in between.
+  const auto forward = std::max<std::int64_t>(step.count(), 0);
+  return Timestamp(std::chrono::microseconds(micros_.fetch_add(forward) + forward));
 }
 
 std::string format_rfc3339(Timestamp t) {
