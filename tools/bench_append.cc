@@ -1,0 +1,198 @@
+// tally bench append: the log's append throughput and latency with fsync on, next to plain
+// RocksDB doing the same writes with the best batching we know, in the same run.
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <functional>
+#include <mutex>
+#include <random>
+#include <thread>
+#include <vector>
+
+#include "eventstore/log.h"
+#include "eventstore/raw_baseline.h"
+#include "tools/commands.h"
+
+namespace tally::tools {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+namespace fs = std::filesystem;
+
+struct Settings {
+  int producers = 64;
+  int events = 200000;
+  int payload = 200;
+  int inflight = 1;
+  int runs = 3;
+  std::string dir;
+};
+
+struct Figures {
+  double events_per_second = 0;
+  double p50_us = 0;
+  double p99_us = 0;
+};
+
+// One producer's appends: `submit(i, done)` starts append i and calls done() when it is durable.
+using Submit = std::function<void(int producer, std::function<void()> done)>;
+
+// Runs `events` appends spread over the producers, each keeping `inflight` appends pending,
+// and measures throughput and per-append latency.
+Figures drive(const Settings& s, const Submit& submit) {
+  std::vector<std::vector<double>> latencies(s.producers);
+  std::vector<std::thread> threads;
+  const auto start = Clock::now();
+  for (int p = 0; p < s.producers; ++p) {
+    threads.emplace_back([&, p] {
+      const int quota = s.events / s.producers + (p < s.events % s.producers ? 1 : 0);
+      auto& mine = latencies[p];
+      mine.reserve(quota);
+      std::mutex mutex;
+      std::condition_variable changed;
+      int started = 0, finished = 0;
+      std::unique_lock lock(mutex);
+      while (finished < quota) {
+        while (started < quota && started - finished < s.inflight) {
+          ++started;
+          lock.unlock();
+          const auto begun = Clock::now();
+          submit(p, [&, begun] {
+            const double us = std::chrono::duration<double, std::micro>(Clock::now() - begun).count();
+            std::lock_guard done_lock(mutex);
+            mine.push_back(us);
+            ++finished;
+            changed.notify_one();
+          });
+          lock.lock();
+        }
+        changed.wait(lock, [&] { return finished == quota || started - finished < s.inflight; });
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  std::vector<double> all;
+  for (auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
+  std::sort(all.begin(), all.end());
+  auto pct = [&](double q) { return all.empty() ? 0 : all[std::size_t(q * (all.size() - 1))]; };
+  return Figures{double(all.size()) / seconds, pct(0.50), pct(0.99)};
+}
+
+[[noreturn]] void die(const std::string& what) {
+  fmt::print(stderr, "tally bench: {}\n", what);
+  std::exit(2);
+}
+
+Figures bench_tally(const Settings& s, const fs::path& dir, const std::string& payload) {
+  auto log = eventstore::Log::open(dir);
+  if (!log) die(describe(log.error()));
+  std::vector<std::string> streams;
+  for (int p = 0; p < s.producers; ++p) streams.push_back("bench-" + std::to_string(p));
+  std::atomic<bool> failed{false};
+  auto figures = drive(s, [&](int p, std::function<void()> done) {
+    eventstore::AppendRequest r;
+    r.streams.push_back({streams[p], eventstore::ExpectedVersion::any(),
+                         {eventstore::NewEvent{"bench.appended", payload, {}}}});
+    r.actor = "bench";
+    (*log)->append_async(std::move(r), [&failed, done = std::move(done)](auto result) {
+      if (!result) failed = true;
+      done();
+    });
+  });
+  if (failed) die("an append failed");
+  return figures;
+}
+
+Figures bench_raw(const Settings& s, const fs::path& dir, const std::string& payload,
+                  eventstore::RawBaseline::Batching batching) {
+  auto raw = eventstore::RawBaseline::open(dir, batching);
+  if (!raw) die(describe(raw.error()));
+  std::atomic<bool> failed{false};
+  // The raw baselines are synchronous: producers keep one append in flight.
+  Settings sync = s;
+  sync.inflight = 1;
+  auto figures = drive(sync, [&](int, std::function<void()> done) {
+    if (!(*raw)->append(payload)) failed = true;
+    done();
+  });
+  if (failed) die("a raw append failed");
+  return figures;
+}
+
+Figures median(std::vector<Figures> runs) {
+  std::sort(runs.begin(), runs.end(),
+            [](auto& a, auto& b) { return a.events_per_second < b.events_per_second; });
+  return runs[runs.size() / 2];
+}
+
+void print_row(std::string_view name, const Figures& f) {
+  fmt::print("{:<34} {:>12.0f} {:>10.0f} {:>10.0f}\n", name, f.events_per_second, f.p50_us,
+             f.p99_us);
+}
+
+void run(const Settings& s) {
+  if (s.producers < 1 || s.events < s.producers || s.payload < 0 || s.inflight < 1 || s.runs < 1)
+    die("need producers >= 1, events >= producers, payload >= 0, inflight >= 1, runs >= 1");
+  const fs::path root = s.dir.empty() ? fs::temp_directory_path() /
+                                            ("tally-bench-" + std::to_string(::getpid()))
+                                      : fs::path(s.dir);
+  std::string payload(s.payload, '\0');
+  std::mt19937 random(42);
+  for (auto& c : payload) c = static_cast<char>('a' + random() % 26);
+
+  fmt::print("tally bench append: {} producers, {} events of {} bytes, {} in flight each, "
+             "fsync on, median of {} runs\nscratch dir: {}\n\n",
+             s.producers, s.events, s.payload, s.inflight, s.runs, root.string());
+  std::vector<Figures> tally, group, thread;
+  for (int r = 0; r < s.runs; ++r) {
+    const fs::path dir = root / ("run-" + std::to_string(r));
+    fs::remove_all(dir);
+    group.push_back(bench_raw(s, dir / "raw-group", payload,
+                              eventstore::RawBaseline::Batching::rocksdb_write_group));
+    thread.push_back(bench_raw(s, dir / "raw-thread", payload,
+                               eventstore::RawBaseline::Batching::writer_thread));
+    tally.push_back(bench_tally(s, dir / "tally", payload));
+    fs::remove_all(dir);
+    fmt::print("run {}: tally {:.0f}/s, raw write group {:.0f}/s, raw writer thread {:.0f}/s\n",
+               r + 1, tally.back().events_per_second, group.back().events_per_second,
+               thread.back().events_per_second);
+  }
+  if (s.dir.empty()) fs::remove_all(root);
+
+  const Figures t = median(tally), g = median(group), w = median(thread);
+  const Figures& best = g.events_per_second >= w.events_per_second ? g : w;
+  fmt::print("\n{:<34} {:>12} {:>10} {:>10}\n", "", "events/s", "p50 µs", "p99 µs");
+  print_row("tally log (append)", t);
+  print_row("raw RocksDB, write group", g);
+  print_row("raw RocksDB, one writer thread", w);
+  fmt::print("\ntally / best raw = {:.2f}\n", t.events_per_second / best.events_per_second);
+}
+
+}  // namespace
+
+void add_bench_command(CLI::App& app) {
+  auto* bench = app.add_subcommand("bench", "Benchmarks (loopback and local disk only)");
+  bench->require_subcommand(1);
+  auto* append = bench->add_subcommand(
+      "append",
+      "Append throughput and latency of the log with fsync on, next to plain RocksDB synced "
+      "writes of the same payloads, in the same run");
+  auto s = std::make_shared<Settings>();
+  append->add_option("--producers", s->producers, "concurrent appenders")->capture_default_str();
+  append->add_option("--events", s->events, "events per run, over all producers")
+      ->capture_default_str();
+  append->add_option("--payload", s->payload, "payload bytes per event")->capture_default_str();
+  append->add_option("--inflight", s->inflight, "appends each tally producer keeps pending")
+      ->capture_default_str();
+  append->add_option("--runs", s->runs, "runs; the median is reported")->capture_default_str();
+  append->add_option("--dir", s->dir, "scratch dir (default: a temporary dir, removed after)");
+  append->callback([s] { run(*s); });
+}
+
+}  // namespace tally::tools

@@ -1,0 +1,12 @@
+// The `tally` subcommands. Each file adds one command to the CLI; main.cc only lists them.
+// Tools are thin: they parse flags, call the modules and print.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace tally::tools {
+
+void add_bench_command(CLI::App& app);   // tally bench append …
+void add_verify_command(CLI::App& app);  // tally verify
+
+}  // namespace tally::tools
