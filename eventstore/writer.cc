@@ -2,6 +2,8 @@
 
 #include <rocksdb/write_batch.h>
 
+#include <pthread.h>
+
 #include <algorithm>
 
 #include "core/ids.h"
@@ -24,19 +26,17 @@ bool holds(const ExpectedVersion& expected, StreamVersion current) {
 
 }  // namespace
 
-// What one group commit has staged so far, on top of the committed state.
+// One group commit: what the sequencer staged, for the committer to write.
 struct Writer::Batch {
-  struct StagedKey {
-    std::size_t index;
-    std::string fingerprint;
-  };
   rocksdb::WriteBatch write;
-  HeadMap heads;  // streams this batch advances, at their staged version
-  std::unordered_map<std::string, StagedKey> keys;
-  std::vector<Result<AppendResult>> results;
-  std::vector<bool> staged;                 // in `write`, answered after the sync
-  std::vector<std::ptrdiff_t> duplicate_of;  // same key as an earlier request of this batch
+  std::vector<Pending> pending;       // staged appends, answered once the write is done
+  std::vector<AppendResult> results;  // theirs, if the write succeeds
+  std::vector<std::pair<std::size_t, Pending>> followers;  // same key as pending[first]
+  std::vector<std::string> keys;      // idempotency keys to forget once answered
   Timestamp now;
+  Position first;
+  Position last;
+  std::optional<Error> failure;  // of the write
 };
 
 Writer::Writer(rocksdb::DB& db, Families families, const Clock& clock, const LogOptions& options,
@@ -49,20 +49,27 @@ Writer::Writer(rocksdb::DB& db, Families families, const Clock& clock, const Log
       last_hash_(std::move(tip.hash)),
       last_recorded_at_(tip.recorded_at),
       head_(tip.head),
-      thread_([this] { run(); }) {}
+      committer_([this] { commit_batches(); }),
+      sequencer_([this] { sequence(); }) {}
 
 Writer::~Writer() {
   {
-    std::lock_guard lock(queue_mutex_);
+    std::lock_guard lock(mutex_);
     stopping_ = true;
   }
-  queue_changed_.notify_one();
-  thread_.join();
+  sequencer_wake_.notify_one();
+  sequencer_.join();  // returns once everything queued is answered
+  {
+    std::lock_guard lock(mutex_);
+    committer_stopping_ = true;
+  }
+  committer_wake_.notify_one();
+  committer_.join();
 }
 
 void Writer::submit(AppendRequest request, Done done) {
   {
-    std::lock_guard lock(queue_mutex_);
+    std::lock_guard lock(mutex_);
     if (stopping_) {
       done(fail(Code::shutting_down, "the log is closing"));
       return;
@@ -73,120 +80,136 @@ void Writer::submit(AppendRequest request, Done done) {
     }
     queue_.push_back(Pending{std::move(request), std::move(done)});
   }
-  queue_changed_.notify_one();
+  sequencer_wake_.notify_one();
 }
 
-void Writer::run() {
-  std::vector<Pending> pending;
+void Writer::sequence() {
+  pthread_setname_np(pthread_self(), "tally-sequence");
+  std::unique_lock lock(mutex_);
   for (;;) {
-    {
-      std::unique_lock lock(queue_mutex_);
-      queue_changed_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping, and everything queued is answered
-      std::size_t events = 0;
-      while (!queue_.empty() && (pending.empty() || events < options_.max_batch_events)) {
-        for (const auto& s : queue_.front().request.streams) events += s.events.size();
-        pending.push_back(std::move(queue_.front()));
-        queue_.pop_front();
+    sequencer_wake_.wait(lock, [&] {
+      return !committed_.empty() || (!to_commit_ && (!queue_.empty() || stopping_));
+    });
+    if (stopping_ && committed_.empty() && !to_commit_ && !committing_ && queue_.empty()) return;
+    std::deque<std::unique_ptr<Batch>> done;
+    done.swap(committed_);
+    std::vector<Pending> taken;
+    // At most one staged batch waits for the committer, so it never waits for staging.
+    std::size_t events = 0;
+    while (!to_commit_ && !queue_.empty() &&
+           (taken.empty() || events < options_.max_batch_events)) {
+      for (const auto& s : queue_.front().request.streams) events += s.events.size();
+      taken.push_back(std::move(queue_.front()));
+      queue_.pop_front();
+    }
+    lock.unlock();
+    if (!taken.empty()) {
+      if (auto batch = stage_batch(taken)) {
+        lock.lock();
+        to_commit_ = std::move(batch);
+        lock.unlock();
+        committer_wake_.notify_one();
       }
     }
-    commit(pending);
-    pending.clear();
+    for (auto& batch : done) answer(*batch);  // while the committer syncs the next batch
     prune_if_due();
+    lock.lock();
   }
 }
 
-void Writer::commit(std::vector<Pending>& pending) {
-  Batch batch;
-  batch.now = std::max(clock_.now(), last_recorded_at_);  // recorded_at never goes back
-  batch.results.resize(pending.size());
-  batch.staged.assign(pending.size(), false);
-  batch.duplicate_of.assign(pending.size(), -1);
-  const Position first_new = next_position_;
-  for (std::size_t i = 0; i < pending.size(); ++i) stage(pending[i].request, batch, i);
+void Writer::commit_batches() {
+  pthread_setname_np(pthread_self(), "tally-commit");
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    committer_wake_.wait(lock, [&] { return to_commit_ || committer_stopping_; });
+    if (!to_commit_) return;
+    std::unique_ptr<Batch> batch = std::move(to_commit_);
+    committing_ = true;
+    lock.unlock();
+    sequencer_wake_.notify_one();  // the slot is free: stage the next batch meanwhile
 
-  if (next_position_ != first_new) {
     rocksdb::WriteOptions sync;
     sync.sync = true;
+    // A batch's events have consecutive keys: each memtable insert resumes where the
+    // previous one ended instead of searching from the top.
+    sync.memtable_insert_hint_per_batch = true;
     const auto start = std::chrono::steady_clock::now();
-    const auto status = db_.Write(sync, &batch.write);
+    const auto status = db_.Write(sync, &batch->write);
     sync_micros_ += std::chrono::duration_cast<std::chrono::microseconds>(
                         std::chrono::steady_clock::now() - start)
                         .count();
-    if (!status.ok()) {
-      // The batch may or may not be on disk: refuse everything from now on (fail-stop).
-      failed_ = rocks::to_error(status, "group commit");
-      for (std::size_t i = 0; i < pending.size(); ++i)
-        if (batch.staged[i]) batch.results[i] = tl::unexpected(*failed_);
-    } else {
-      for (auto& [stream, version] : batch.heads) heads_[stream] = version;
-      last_recorded_at_ = batch.now;
+    if (status.ok()) {
       {
-        std::lock_guard lock(head_mutex_);
-        head_.store(Position(next_position_.value - 1), std::memory_order_release);
+        std::lock_guard head_lock(head_mutex_);
+        head_.store(batch->last, std::memory_order_release);
       }
       head_changed_.notify_all();
       ++batches_;
-      events_ += next_position_.value - first_new.value;
-      appends_ += std::count(batch.staged.begin(), batch.staged.end(), true);
+      appends_ += batch->pending.size();
+      events_ += batch->last.value - batch->first.value + 1;
+    } else {
+      batch->failure = rocks::to_error(status, "group commit");
     }
-  }
 
-  for (std::size_t i = 0; i < pending.size(); ++i) {
-    if (const auto first = batch.duplicate_of[i]; first >= 0) {
-      // In flight together: the duplicate gets the first one's answer.
-      batch.results[i] = batch.results[first];
-      if (batch.results[i]) {
-        batch.results[i]->replayed = true;
-        batch.results[i]->outcome = pending[first].request.idempotency->outcome;
-      }
-    }
-    pending[i].done(std::move(batch.results[i]));
+    lock.lock();
+    // The batch may or may not be on disk: refuse everything from now on (fail-stop).
+    if (batch->failure) failed_ = batch->failure;
+    committed_.push_back(std::move(batch));
+    committing_ = false;
+    sequencer_wake_.notify_one();
   }
 }
 
-void Writer::stage(const AppendRequest& request, Batch& batch, std::size_t index) {
-  auto& result = batch.results[index];
-  if (failed_) {
-    result = tl::unexpected(*failed_);
-    return;
+std::unique_ptr<Writer::Batch> Writer::stage_batch(std::vector<Pending>& taken) {
+  std::optional<Error> failed;
+  {
+    std::lock_guard lock(mutex_);
+    failed = failed_;
   }
+  auto batch = std::make_unique<Batch>();
+  batch->now = std::max(clock_.now(), last_recorded_at_);  // recorded_at never goes back
+  last_recorded_at_ = batch->now;
+  batch->first = next_position_;
+  for (auto& pending : taken) {
+    if (failed) pending.done(tl::unexpected(*failed));
+    else stage(std::move(pending), *batch);
+  }
+  if (batch->pending.empty()) return nullptr;
+  batch->last = Position(next_position_.value - 1);
+  return batch;
+}
+
+void Writer::stage(Pending&& pending, Batch& batch) {
+  const AppendRequest& request = pending.request;
   const Idempotency* idem = request.idempotency ? &*request.idempotency : nullptr;
   if (idem) {
-    if (auto it = batch.keys.find(idem->key); it != batch.keys.end()) {
+    if (auto it = inflight_keys_.find(idem->key); it != inflight_keys_.end()) {
       if (it->second.fingerprint != idem->fingerprint)
-        result = fail(Code::idempotency_conflict, "idempotency key was used for another request");
-      else
-        batch.duplicate_of[index] = static_cast<std::ptrdiff_t>(it->second.index);
+        return pending.done(
+            fail(Code::idempotency_conflict, "idempotency key was used for another request"));
+      // In flight together: the duplicate gets the first one's answer.
+      it->second.batch->followers.emplace_back(it->second.index, std::move(pending));
       return;
     }
     auto stored = find_outcome(idem->key);
-    if (!stored) {
-      result = tl::unexpected(stored.error());
-      return;
-    }
+    if (!stored) return pending.done(tl::unexpected(stored.error()));
     if (*stored) {
       if ((*stored)->fingerprint != idem->fingerprint)
-        result = fail(Code::idempotency_conflict, "idempotency key was used for another request");
-      else
-        result = AppendResult{(*stored)->first, (*stored)->last, true, (*stored)->outcome};
-      return;
+        return pending.done(
+            fail(Code::idempotency_conflict, "idempotency key was used for another request"));
+      const auto& o = **stored;
+      return pending.done(AppendResult{o.first, o.last, true, o.outcome});
     }
   }
 
   std::vector<StreamVersion> current;
   current.reserve(request.streams.size());
   for (const auto& s : request.streams) {
-    auto version = current_version(s.stream, batch);
-    if (!version) {
-      result = tl::unexpected(version.error());
-      return;
-    }
-    if (!holds(s.expected, *version)) {
-      result = fail(Code::version_conflict,
-                    "stream " + s.stream + " is at version " + std::to_string(version->value));
-      return;
-    }
+    auto version = current_version(s.stream);
+    if (!version) return pending.done(tl::unexpected(version.error()));
+    if (!holds(s.expected, *version))
+      return pending.done(fail(Code::version_conflict, "stream " + s.stream + " is at version " +
+                                                           std::to_string(version->value)));
     current.push_back(*version);
   }
 
@@ -207,25 +230,42 @@ void Writer::stage(const AppendRequest& request, Batch& batch, std::size_t index
       last_hash_ = std::move(e.hash);
       next_position_ = next_position_.next();
     }
-    if (version != current[k]) batch.heads.insert_or_assign(s.stream, version.value);
+    if (version != current[k]) heads_.insert_or_assign(s.stream, version.value);
   }
   const Position last(next_position_.value - 1);
   if (idem) {
     const StoredOutcome record{idem->fingerprint, idem->outcome, first, last, batch.now};
     batch.write.Put(families_.outcomes, idem->key, codec::encode_outcome(record));
     batch.write.Put(families_.outcome_ages, codec::outcome_age_key(batch.now, idem->key), "");
-    batch.keys.emplace(idem->key, Batch::StagedKey{index, idem->fingerprint});
+    inflight_keys_.insert_or_assign(idem->key,
+                                    InflightKey{idem->fingerprint, &batch, batch.pending.size()});
+    batch.keys.push_back(idem->key);
   }
-  result = AppendResult{first, last, false, {}};
-  batch.staged[index] = true;
+  batch.results.push_back(AppendResult{first, last, false, {}});
+  batch.pending.push_back(std::move(pending));
 }
 
-Result<StreamVersion> Writer::current_version(std::string_view stream, const Batch& batch) {
-  if (auto it = batch.heads.find(stream); it != batch.heads.end())
-    return StreamVersion(it->second);
+void Writer::answer(Batch& batch) {
+  for (const auto& key : batch.keys) inflight_keys_.erase(key);
+  auto result_of = [&](std::size_t i) -> Result<AppendResult> {
+    if (batch.failure) return tl::unexpected(*batch.failure);
+    return batch.results[i];
+  };
+  for (std::size_t i = 0; i < batch.pending.size(); ++i) batch.pending[i].done(result_of(i));
+  for (auto& [first, follower] : batch.followers) {
+    auto replay = result_of(first);
+    if (replay) {
+      replay->replayed = true;
+      replay->outcome = batch.pending[first].request.idempotency->outcome;
+    }
+    follower.done(std::move(replay));
+  }
+}
+
+Result<StreamVersion> Writer::current_version(std::string_view stream) {
   if (auto it = heads_.find(stream); it != heads_.end()) return StreamVersion(it->second);
-  // Not seen since opening: the last index entry of the stream says. The writer is the only
-  // writer, so what the database holds is exactly the committed state.
+  // Not seen since opening: the last index entry of the stream says. Every stream staged
+  // since opening is in heads_, so what the database holds for this one is complete.
   std::unique_ptr<rocksdb::Iterator> it(db_.NewIterator(rocksdb::ReadOptions(), families_.streams));
   const std::string prefix = codec::stream_prefix(stream);
   it->SeekForPrev(codec::stream_key(stream, StreamVersion(~std::uint64_t{0})));

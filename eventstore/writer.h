@@ -1,14 +1,19 @@
 // Group commit: the single writer of the log. Internal to eventstore/.
 //
-// queue → batch → stage (idempotency, expected versions, positions, hash chain) → one
-// WriteBatch → one sync → publish the new head → answer. Appenders that arrive while a sync
-// is running queue up and share the next one, so a busy log syncs less per event, not less.
+// Two stages, each on its own thread:
+//   sequencer: queue → batch → stage (idempotency, expected versions, positions, hash chain)
+//              into one WriteBatch → hand to the committer; later, answer the appenders.
+//   committer: write the batch and fsync → publish the new head.
+// While the committer syncs batch k, the sequencer answers batch k-1 and stages batch k+1,
+// so the committer goes from one sync to the next without waiting. A busy log syncs less
+// per event, never less per append.
 #pragma once
 
 #include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -43,7 +48,7 @@ class Writer {
          Tip tip);
   ~Writer();  // answers everything queued, then stops
 
-  // `request` must be validated already (see validate_append in log.cc).
+  // `request` must be validated already (see validate in log.cc).
   void submit(AppendRequest request, Done done);
 
   Position head() const { return head_.load(std::memory_order_acquire); }
@@ -59,11 +64,18 @@ class Writer {
     Done done;
   };
   struct Batch;
+  struct InflightKey {
+    std::string fingerprint;
+    Batch* batch;       // staged there, not answered yet
+    std::size_t index;  // in batch->pending
+  };
 
-  void run();
-  void commit(std::vector<Pending>& pending);
-  void stage(const AppendRequest& request, Batch& batch, std::size_t index);
-  Result<StreamVersion> current_version(std::string_view stream, const Batch& batch);
+  void sequence();
+  void commit_batches();
+  std::unique_ptr<Batch> stage_batch(std::vector<Pending>& taken);
+  void stage(Pending&& pending, Batch& batch);
+  void answer(Batch& batch);
+  Result<StreamVersion> current_version(std::string_view stream);
   void prune_if_due();
 
   struct StringHash {
@@ -77,25 +89,33 @@ class Writer {
   const Clock& clock_;
   const LogOptions options_;
 
-  // Writer thread only: committed stream heads seen so far and where the chain ends.
+  // Sequencer thread only: stream heads and chain tip as staged (ahead of the committed state
+  // by at most the batch being committed), and the idempotency keys of unanswered batches.
   HeadMap heads_;
   Position next_position_;
   std::string last_hash_;
   Timestamp last_recorded_at_;
   Timestamp last_prune_;
-  std::optional<Error> failed_;  // set once a write or sync failed: fail-stop
+  std::unordered_map<std::string, InflightKey, StringHash, std::equal_to<>> inflight_keys_;
 
   std::atomic<Position> head_;
   mutable std::mutex head_mutex_;
   mutable std::condition_variable head_changed_;
 
-  std::mutex queue_mutex_;
-  std::condition_variable queue_changed_;
+  // Hand-offs between appenders, the sequencer and the committer.
+  std::mutex mutex_;
+  std::condition_variable sequencer_wake_, committer_wake_;
   std::deque<Pending> queue_;
+  std::unique_ptr<Batch> to_commit_;  // staged, waiting for the committer
+  bool committing_ = false;           // the committer holds a batch
+  std::deque<std::unique_ptr<Batch>> committed_;  // written (or failed), to be answered
+  std::optional<Error> failed_;       // a write failed: fail-stop
   bool stopping_ = false;
+  bool committer_stopping_ = false;
 
   std::atomic<std::uint64_t> batches_{0}, appends_{0}, events_{0}, sync_micros_{0};
-  std::thread thread_;
+  std::thread committer_;
+  std::thread sequencer_;
 };
 
 }  // namespace tally::eventstore

@@ -31,6 +31,7 @@ struct Settings {
   int inflight = 1;
   int runs = 3;
   std::string dir;
+  std::string only;  // "tally" or "raw": run one side alone, e.g. under a profiler
 };
 
 struct Figures {
@@ -64,10 +65,12 @@ Figures drive(const Settings& s, const Submit& submit) {
           const auto begun = Clock::now();
           submit(p, [&, begun] {
             const double us = std::chrono::duration<double, std::micro>(Clock::now() - begun).count();
-            std::lock_guard done_lock(mutex);
-            mine.push_back(us);
-            ++finished;
-            changed.notify_one();
+            {
+              std::lock_guard done_lock(mutex);
+              mine.push_back(us);
+              ++finished;
+            }
+            changed.notify_one();  // after unlocking: the producer wakes to a free mutex
           });
           lock.lock();
         }
@@ -100,12 +103,21 @@ Figures bench_tally(const Settings& s, const fs::path& dir, const std::string& p
     r.streams.push_back({streams[p], eventstore::ExpectedVersion::any(),
                          {eventstore::NewEvent{"bench.appended", payload, {}}}});
     r.actor = "bench";
+    // One in flight: the producer blocks in append(), as a synchronous caller would.
+    if (s.inflight == 1) {
+      if (!(*log)->append(std::move(r))) failed = true;
+      return done();
+    }
     (*log)->append_async(std::move(r), [&failed, done = std::move(done)](auto result) {
       if (!result) failed = true;
       done();
     });
   });
   if (failed) die("an append failed");
+  const auto stats = (*log)->stats();
+  fmt::print("  tally: {} group commits, {:.1f} events each, {:.0f} µs in write+sync each\n",
+             stats.batches, double(stats.events) / double(stats.batches),
+             double(stats.sync_micros_total) / double(stats.batches));
   return figures;
 }
 
@@ -153,11 +165,15 @@ void run(const Settings& s) {
   for (int r = 0; r < s.runs; ++r) {
     const fs::path dir = root / ("run-" + std::to_string(r));
     fs::remove_all(dir);
-    group.push_back(bench_raw(s, dir / "raw-group", payload,
-                              eventstore::RawBaseline::Batching::rocksdb_write_group));
-    thread.push_back(bench_raw(s, dir / "raw-thread", payload,
-                               eventstore::RawBaseline::Batching::writer_thread));
-    tally.push_back(bench_tally(s, dir / "tally", payload));
+    fs::create_directories(dir);
+    const bool raw = s.only != "tally", ours = s.only != "raw";
+    group.push_back(raw ? bench_raw(s, dir / "raw-group", payload,
+                                    eventstore::RawBaseline::Batching::rocksdb_write_group)
+                        : Figures{});
+    thread.push_back(raw ? bench_raw(s, dir / "raw-thread", payload,
+                                     eventstore::RawBaseline::Batching::writer_thread)
+                         : Figures{});
+    tally.push_back(ours ? bench_tally(s, dir / "tally", payload) : Figures{});
     fs::remove_all(dir);
     fmt::print("run {}: tally {:.0f}/s, raw write group {:.0f}/s, raw writer thread {:.0f}/s\n",
                r + 1, tally.back().events_per_second, group.back().events_per_second,
@@ -191,6 +207,8 @@ void add_bench_command(CLI::App& app) {
   append->add_option("--inflight", s->inflight, "appends each tally producer keeps pending")
       ->capture_default_str();
   append->add_option("--runs", s->runs, "runs; the median is reported")->capture_default_str();
+  append->add_option("--only", s->only, "run only one side: tally or raw")
+      ->check(CLI::IsMember({"tally", "raw"}));
   append->add_option("--dir", s->dir, "scratch dir (default: a temporary dir, removed after)");
   append->callback([s] { run(*s); });
 }
