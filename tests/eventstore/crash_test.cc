@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <random>
@@ -66,11 +67,24 @@ std::map<std::uint64_t, std::string> run_and_kill(const std::filesystem::path& d
     _exit(127);
   }
   ::close(fds[1]);
+  std::mutex mutex;
+  std::condition_variable first_ack;
   std::string received;
   std::thread reader([&] {
     char buf[65536];
-    for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) > 0;) received.append(buf, n);
+    for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) > 0;) {
+      std::lock_guard lock(mutex);
+      received.append(buf, n);
+      first_ack.notify_one();
+    }
   });
+  {
+    // The kill timer starts once the child appends, so a slow start (a sanitizer build, a
+    // busy machine) never turns a cycle into a kill before the log was even opened.
+    std::unique_lock lock(mutex);
+    CHECK(first_ack.wait_for(lock, std::chrono::seconds(30),
+                             [&] { return received.find('\n') != std::string::npos; }));
+  }
   std::this_thread::sleep_for(run_for);
   ::kill(pid, SIGKILL);
   int status = 0;
