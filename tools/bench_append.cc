@@ -74,7 +74,9 @@ Figures drive(const Settings& s, const Submit& submit) {
           });
           lock.lock();
         }
-        changed.wait(lock, [&] { return finished == quota || started - finished < s.inflight; });
+        changed.wait(lock, [&] {
+          return finished == quota || (started < quota && started - finished < s.inflight);
+        });
       }
     });
   }
