@@ -88,7 +88,8 @@ void Writer::sequence() {
   std::unique_lock lock(mutex_);
   for (;;) {
     sequencer_wake_.wait(lock, [&] {
-      return !committed_.empty() || (!to_commit_ && (!queue_.empty() || stopping_));
+      return !committed_.empty() || (!to_commit_ && !queue_.empty()) ||
+             (stopping_ && !to_commit_ && !committing_);
     });
     if (stopping_ && committed_.empty() && !to_commit_ && !committing_ && queue_.empty()) return;
     std::deque<std::unique_ptr<Batch>> done;
@@ -125,8 +126,18 @@ void Writer::commit_batches() {
     if (!to_commit_) return;
     std::unique_ptr<Batch> batch = std::move(to_commit_);
     committing_ = true;
+    // A batch staged behind a failed one continues its positions: writing it would leave a gap.
+    const std::optional<Error> failed = failed_;
     lock.unlock();
     sequencer_wake_.notify_one();  // the slot is free: stage the next batch meanwhile
+    if (failed) {
+      batch->failure = failed;
+      lock.lock();
+      committed_.push_back(std::move(batch));
+      committing_ = false;
+      sequencer_wake_.notify_one();
+      continue;
+    }
 
     rocksdb::WriteOptions sync;
     sync.sync = true;
