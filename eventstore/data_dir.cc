@@ -38,9 +38,12 @@ Status write_format(const fs::path& dir) {
   return {};
 }
 
-Status check_or_create(const fs::path& dir) {
+Status check_or_create(const fs::path& dir, bool create) {
   std::error_code ec;
-  if (!fs::exists(dir, ec)) {
+  const bool missing = !fs::exists(dir, ec);
+  if (!create && (missing || (fs::is_directory(dir, ec) && fs::is_empty(dir, ec))))
+    return fail(Code::not_found, "there is no tally data dir at " + dir.string());
+  if (missing) {
     if (!fs::create_directories(dir, ec))
       return fail(Code::io_error, "cannot create data dir " + dir.string() + ": " + ec.message());
     return write_format(dir);
@@ -70,8 +73,8 @@ DataDirLock::~DataDirLock() {
   if (fd_ >= 0) ::close(fd_);  // closing drops the flock
 }
 
-Result<DataDirLock> DataDirLock::acquire(const fs::path& dir) {
-  if (auto ok = check_or_create(dir); !ok) return tl::unexpected(ok.error());
+Result<DataDirLock> DataDirLock::acquire(const fs::path& dir, bool create) {
+  if (auto ok = check_or_create(dir, create); !ok) return tl::unexpected(ok.error());
   const fs::path lock = dir / kLockFile;
   const int fd = ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) return os_error("cannot open", lock);

@@ -68,7 +68,7 @@ struct Log::Parts {
 };
 
 Result<std::unique_ptr<Log>> Log::open(const std::filesystem::path& dir, LogOptions options) {
-  auto lock = DataDirLock::acquire(dir);
+  auto lock = DataDirLock::acquire(dir, options.create_if_missing);
   if (!lock) return tl::unexpected(lock.error());
   auto log = open_log_database(dir);
   if (!log) return tl::unexpected(log.error());

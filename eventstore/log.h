@@ -86,6 +86,9 @@ struct StoredOutcome {
 };
 
 struct LogOptions {
+  // Make a data dir where there is none (a missing or empty dir). Tools that only inspect a
+  // log set it false, so a mistyped path is an error (Code::not_found), not a new empty log.
+  bool create_if_missing = true;
   // Time for recorded_at and idempotency retention. Not owned; must outlive the log.
   // Null means the system clock.
   const Clock* clock = nullptr;

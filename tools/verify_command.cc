@@ -15,7 +15,7 @@ void add_verify_command(CLI::App& app) {
   auto dir = std::make_shared<std::string>("./data");
   cmd->add_option("--data-dir", *dir, "the tally data dir")->capture_default_str();
   cmd->callback([dir] {
-    auto log = eventstore::Log::open(*dir);
+    auto log = eventstore::Log::open(*dir, eventstore::LogOptions{.create_if_missing = false});
     if (!log) {
       fmt::print(stderr, "tally verify: cannot open {}: {}\n", *dir, describe(log.error()));
       std::exit(2);
@@ -29,7 +29,9 @@ void add_verify_command(CLI::App& app) {
       fmt::print(stderr, "first bad position: {}\n", (*bad)->value);
       std::exit(1);
     }
-    fmt::print("log intact: positions 1..{} verified\n", (*log)->head().value);
+    const auto head = (*log)->head().value;
+    if (head == 0) fmt::print("log intact: it has no events yet\n");
+    else fmt::print("log intact: positions 1..{} verified\n", head);
   });
 }
 

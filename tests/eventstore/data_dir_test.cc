@@ -25,6 +25,20 @@ TEST_CASE("a missing or empty dir becomes a data dir") {
   CHECK(open_code(dir.path() / "empty") == Code::ok);
 }
 
+TEST_CASE("an inspecting open never makes a data dir where there is none") {
+  TempDir dir;
+  const LogOptions inspect{.create_if_missing = false};
+  auto missing = Log::open(dir.data(), inspect);
+  REQUIRE_FALSE(missing);
+  CHECK(missing.error().code == Code::not_found);
+  CHECK_FALSE(std::filesystem::exists(dir.data()));
+  std::filesystem::create_directory(dir.data());
+  CHECK(Log::open(dir.data(), inspect).error().code == Code::not_found);
+  CHECK(std::filesystem::is_empty(dir.data()));
+  CHECK(open_code(dir.data()) == Code::ok);  // the default open makes it
+  CHECK(Log::open(dir.data(), inspect));
+}
+
 TEST_CASE("a dir with foreign content is refused and left as it was") {
   TempDir dir;
   std::filesystem::create_directory(dir.data());
