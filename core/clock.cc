@@ -12,7 +12,9 @@ Timestamp SystemClock::now() const {
 
 TestClock::TestClock(Timestamp start) : micros_(start.time_since_epoch().count()) {}
 
-Timestamp TestClock::now() const { return Timestamp(std::chrono::microseconds(micros_.load())); }
+Timestamp TestClock::now() const {
+  return Timestamp(std::chrono::microseconds(micros_.load()));
+}
 
 Timestamp TestClock::advance(std::chrono::microseconds step) {
   // The value fetch_add saw, plus the step: another thread's advance cannot slip in between.

@@ -51,13 +51,13 @@ std::string seal(const SubjectKey& key, const SealContext& context, std::string_
 
   CipherCtx ctx(EVP_CIPHER_CTX_new(), &EVP_CIPHER_CTX_free);
   int len = 0;
-  bool ok = ctx && EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key.bytes.data(),
-                                      nonce) == 1;
+  bool ok = ctx &&
+            EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key.bytes.data(), nonce) == 1;
   ok = ok && EVP_EncryptUpdate(ctx.get(), nullptr, &len, bytes(aad), int(aad.size())) == 1;
   ok = ok && EVP_EncryptUpdate(ctx.get(), body, &len, bytes(plaintext), int(plaintext.size())) == 1;
   ok = ok && EVP_EncryptFinal_ex(ctx.get(), body + len, &len) == 1;
-  ok = ok && EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kTagSize,
-                                 body + plaintext.size()) == 1;
+  ok = ok &&
+       EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kTagSize, body + plaintext.size()) == 1;
   if (!ok) throw std::runtime_error("OpenSSL AES-256-GCM encryption failed");
   return out;
 }
@@ -76,8 +76,8 @@ Result<std::string> open_sealed(const SubjectKey& key, const SealContext& contex
 
   CipherCtx ctx(EVP_CIPHER_CTX_new(), &EVP_CIPHER_CTX_free);
   int len = 0;
-  bool ok = ctx && EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key.bytes.data(),
-                                      nonce) == 1;
+  bool ok = ctx &&
+            EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key.bytes.data(), nonce) == 1;
   ok = ok && EVP_DecryptUpdate(ctx.get(), nullptr, &len, bytes(aad), int(aad.size())) == 1;
   ok = ok && EVP_DecryptUpdate(ctx.get(), p, &len, body, int(body_size)) == 1;
   ok = ok && EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, kTagSize, tag.data()) == 1;

@@ -10,7 +10,7 @@ namespace tally {
 Digest sha256(std::initializer_list<std::string_view> parts) {
   // EVP contexts are reused per thread: creating one costs more than hashing a small event.
   thread_local std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(),
-                                                                            &EVP_MD_CTX_free);
+                                                                           &EVP_MD_CTX_free);
   Digest out{};
   unsigned int len = 0;
   bool ok = ctx && EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) == 1;

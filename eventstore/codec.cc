@@ -31,7 +31,9 @@ bool take_u64(std::string_view& in, std::uint64_t& out) {
   return true;
 }
 
-std::int64_t micros(Timestamp t) { return t.time_since_epoch().count(); }
+std::int64_t micros(Timestamp t) {
+  return t.time_since_epoch().count();
+}
 
 }  // namespace
 
@@ -51,7 +53,9 @@ std::string position_key(Position p) {
   return key;
 }
 
-Position position_from_key(std::string_view key) { return Position(get_u64(key)); }
+Position position_from_key(std::string_view key) {
+  return Position(get_u64(key));
+}
 
 std::string stream_prefix(std::string_view stream) {
   std::string key(stream);

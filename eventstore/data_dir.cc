@@ -18,7 +18,8 @@ constexpr std::string_view kLockFile = "LOCK";
 constexpr std::string_view kFormatLine = "tally data dir, format 1\n";
 
 tl::unexpected<Error> os_error(std::string_view what, const fs::path& path) {
-  return fail(Code::io_error, std::string(what) + " " + path.string() + ": " + std::strerror(errno));
+  return fail(Code::io_error,
+              std::string(what) + " " + path.string() + ": " + std::strerror(errno));
 }
 
 // Writes the marker durably: a crash leaves either no FORMAT or a whole one.
@@ -31,7 +32,8 @@ Status write_format(const fs::path& dir) {
                   ::fsync(fd) == 0;
   ::close(fd);
   if (!ok) return os_error("cannot write", tmp);
-  if (::rename(tmp.c_str(), (dir / kFormatFile).c_str()) != 0) return os_error("cannot rename", tmp);
+  if (::rename(tmp.c_str(), (dir / kFormatFile).c_str()) != 0)
+    return os_error("cannot rename", tmp);
   const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dfd < 0 || ::fsync(dfd) != 0) return os_error("cannot sync", dir);
   ::close(dfd);

@@ -79,8 +79,8 @@ Result<std::unique_ptr<Log>> Log::open(const std::filesystem::path& dir, LogOpti
   const Clock* clock = options.clock ? options.clock : &kSystemClock;
   auto parts = std::make_unique<Parts>(
       Parts{std::move(*lock), std::move(*log), std::move(*keys), clock, options, nullptr});
-  parts->writer = std::make_unique<Writer>(parts->db(), parts->log.families, *clock, options,
-                                           std::move(*tip));
+  parts->writer =
+      std::make_unique<Writer>(parts->db(), parts->log.families, *clock, options, std::move(*tip));
   return std::unique_ptr<Log>(new Log(std::move(parts)));
 }
 
@@ -89,9 +89,9 @@ Log::~Log() = default;
 
 void Log::append_async(AppendRequest request, std::function<void(Result<AppendResult>)> done) {
   if (auto ok = validate(request); !ok) return done(tl::unexpected(ok.error()));
-  const auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(
-                          parts_->clock->now().time_since_epoch())
-                          .count();
+  const auto millis =
+      std::chrono::duration_cast<std::chrono::milliseconds>(parts_->clock->now().time_since_epoch())
+          .count();
   for (auto& s : request.streams)
     for (auto& e : s.events)
       if (e.event_id.empty()) e.event_id = new_uuid_v7(static_cast<std::uint64_t>(millis));
@@ -101,7 +101,8 @@ void Log::append_async(AppendRequest request, std::function<void(Result<AppendRe
 Result<AppendResult> Log::append(AppendRequest request) {
   std::promise<Result<AppendResult>> answer;
   auto future = answer.get_future();
-  append_async(std::move(request), [&answer](Result<AppendResult> r) { answer.set_value(std::move(r)); });
+  append_async(std::move(request),
+               [&answer](Result<AppendResult> r) { answer.set_value(std::move(r)); });
   return future.get();
 }
 
@@ -124,18 +125,20 @@ Result<std::vector<RecordedEvent>> Log::read_all(Position from, std::size_t max)
   rocksdb::Slice upper(upper_key);
   rocksdb::ReadOptions read;
   read.iterate_upper_bound = &upper;
-  std::unique_ptr<rocksdb::Iterator> it(parts_->db().NewIterator(read, parts_->log.families.events));
+  std::unique_ptr<rocksdb::Iterator> it(
+      parts_->db().NewIterator(read, parts_->log.families.events));
   Position expected = from;
   for (it->Seek(codec::position_key(from)); it->Valid() && out.size() < max; it->Next()) {
     auto e = codec::decode_event(it->value().ToStringView());
     if (!e) return tl::unexpected(e.error());
     if (e->position != expected)
-      return fail(Code::corruption, "the log has no event at position " +
-                                        std::to_string(expected.value));
+      return fail(Code::corruption,
+                  "the log has no event at position " + std::to_string(expected.value));
     out.push_back(std::move(*e));
     expected = expected.next();
   }
-  if (auto ok = rocks::check(it->status(), "reading the log"); !ok) return tl::unexpected(ok.error());
+  if (auto ok = rocks::check(it->status(), "reading the log"); !ok)
+    return tl::unexpected(ok.error());
   if (out.size() < max && expected <= head)
     return fail(Code::corruption, "the log ends before its head " + std::to_string(head.value));
   return out;
@@ -150,13 +153,15 @@ Result<std::vector<RecordedEvent>> Log::read_stream(std::string_view stream, Str
   rocksdb::Slice upper(upper_key);
   rocksdb::ReadOptions read;
   read.iterate_upper_bound = &upper;
-  std::unique_ptr<rocksdb::Iterator> it(parts_->db().NewIterator(read, parts_->log.families.streams));
+  std::unique_ptr<rocksdb::Iterator> it(
+      parts_->db().NewIterator(read, parts_->log.families.streams));
   std::vector<std::string> keys;
   for (it->Seek(codec::stream_key(stream, from)); it->Valid() && keys.size() < max; it->Next()) {
     if (codec::get_u64(it->value().ToStringView()) > head.value) break;  // not committed yet
     keys.emplace_back(it->value().ToStringView());
   }
-  if (auto ok = rocks::check(it->status(), "reading a stream"); !ok) return tl::unexpected(ok.error());
+  if (auto ok = rocks::check(it->status(), "reading a stream"); !ok)
+    return tl::unexpected(ok.error());
   std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
   std::vector<std::string> values;
   const auto statuses = parts_->db().MultiGet(
@@ -174,7 +179,9 @@ Result<std::vector<RecordedEvent>> Log::read_stream(std::string_view stream, Str
   return out;
 }
 
-Position Log::head() const { return parts_->writer->head(); }
+Position Log::head() const {
+  return parts_->writer->head();
+}
 
 Result<StreamVersion> Log::stream_version(std::string_view stream) const {
   const Position head = this->head();
@@ -200,8 +207,12 @@ Result<std::optional<Position>> Log::verify() const {
   return verify_log(parts_->db(), parts_->log.families, head());
 }
 
-KeyStore& Log::keys() { return *parts_->keys; }
+KeyStore& Log::keys() {
+  return *parts_->keys;
+}
 
-LogStats Log::stats() const { return parts_->writer->stats(); }
+LogStats Log::stats() const {
+  return parts_->writer->stats();
+}
 
 }  // namespace tally::eventstore

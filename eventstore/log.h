@@ -103,9 +103,9 @@ struct LogOptions {
 };
 
 struct LogStats {
-  std::uint64_t batches = 0;         // group commits made
-  std::uint64_t appends = 0;         // appends committed (replays not counted)
-  std::uint64_t events = 0;          // events committed
+  std::uint64_t batches = 0;            // group commits made
+  std::uint64_t appends = 0;            // appends committed (replays not counted)
+  std::uint64_t events = 0;             // events committed
   std::uint64_t sync_micros_total = 0;  // time spent in Write+fsync
 };
 

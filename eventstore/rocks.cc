@@ -7,11 +7,16 @@ namespace tally::eventstore::rocks {
 
 Error to_error(const rocksdb::Status& s, std::string_view what) {
   Code code = Code::internal;
-  if (s.IsCorruption()) code = Code::corruption;
-  else if (s.IsIOError() || s.IsNoSpace()) code = Code::io_error;
-  else if (s.IsNotFound()) code = Code::not_found;
-  else if (s.IsInvalidArgument()) code = Code::invalid_argument;
-  else if (s.IsShutdownInProgress()) code = Code::shutting_down;
+  if (s.IsCorruption())
+    code = Code::corruption;
+  else if (s.IsIOError() || s.IsNoSpace())
+    code = Code::io_error;
+  else if (s.IsNotFound())
+    code = Code::not_found;
+  else if (s.IsInvalidArgument())
+    code = Code::invalid_argument;
+  else if (s.IsShutdownInProgress())
+    code = Code::shutting_down;
   return Error{code, std::string(what) + ": " + s.ToString()};
 }
 

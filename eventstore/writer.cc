@@ -1,8 +1,7 @@
 #include "eventstore/writer.h"
 
-#include <rocksdb/write_batch.h>
-
 #include <pthread.h>
+#include <rocksdb/write_batch.h>
 
 #include <algorithm>
 
@@ -17,9 +16,12 @@ constexpr std::size_t kPruneAtMost = 10000;  // per round, so appends wait littl
 
 bool holds(const ExpectedVersion& expected, StreamVersion current) {
   switch (expected.kind) {
-    case ExpectedVersion::Kind::any: return true;
-    case ExpectedVersion::Kind::no_stream: return current.value == 0;
-    case ExpectedVersion::Kind::exact: return current == expected.version;
+    case ExpectedVersion::Kind::any:
+      return true;
+    case ExpectedVersion::Kind::no_stream:
+      return current.value == 0;
+    case ExpectedVersion::Kind::exact:
+      return current == expected.version;
   }
   return false;
 }
@@ -32,7 +34,7 @@ struct Writer::Batch {
   std::vector<Pending> pending;       // staged appends, answered once the write is done
   std::vector<AppendResult> results;  // theirs, if the write succeeds
   std::vector<std::pair<std::size_t, Pending>> followers;  // same key as pending[first]
-  std::vector<std::string> keys;      // idempotency keys to forget once answered
+  std::vector<std::string> keys;  // idempotency keys to forget once answered
   Timestamp now;
   Position first;
   Position last;
@@ -182,8 +184,10 @@ std::unique_ptr<Writer::Batch> Writer::stage_batch(std::vector<Pending>& taken) 
   last_recorded_at_ = batch->now;
   batch->first = next_position_;
   for (auto& pending : taken) {
-    if (failed) pending.done(tl::unexpected(*failed));
-    else stage(std::move(pending), *batch);
+    if (failed)
+      pending.done(tl::unexpected(*failed));
+    else
+      stage(std::move(pending), *batch);
   }
   if (batch->pending.empty()) return nullptr;
   batch->last = Position(next_position_.value - 1);
@@ -230,10 +234,18 @@ void Writer::stage(Pending&& pending, Batch& batch) {
     StreamVersion version = current[k];
     for (const auto& event : s.events) {
       version = version.next();
-      RecordedEvent e{next_position_, s.stream,   version,          event.event_id,
-                      event.type,     batch.now,  request.correlation_id,
-                      request.causation_id,       request.actor,    event.payload,
-                      last_hash_,     {}};
+      RecordedEvent e{next_position_,
+                      s.stream,
+                      version,
+                      event.event_id,
+                      event.type,
+                      batch.now,
+                      request.correlation_id,
+                      request.causation_id,
+                      request.actor,
+                      event.payload,
+                      last_hash_,
+                      {}};
       e.hash = codec::chain_hash(e);
       batch.write.Put(families_.events, codec::position_key(e.position), codec::encode_event(e));
       batch.write.Put(families_.streams, codec::stream_key(s.stream, version),

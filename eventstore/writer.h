@@ -106,10 +106,10 @@ class Writer {
   std::mutex mutex_;
   std::condition_variable sequencer_wake_, committer_wake_;
   std::deque<Pending> queue_;
-  std::unique_ptr<Batch> to_commit_;  // staged, waiting for the committer
-  bool committing_ = false;           // the committer holds a batch
+  std::unique_ptr<Batch> to_commit_;              // staged, waiting for the committer
+  bool committing_ = false;                       // the committer holds a batch
   std::deque<std::unique_ptr<Batch>> committed_;  // written (or failed), to be answered
-  std::optional<Error> failed_;       // a write failed: fail-stop
+  std::optional<Error> failed_;                   // a write failed: fail-stop
   bool stopping_ = false;
   bool committer_stopping_ = false;
 

@@ -64,7 +64,8 @@ Figures drive(const Settings& s, const Submit& submit) {
           lock.unlock();
           const auto begun = Clock::now();
           submit(p, [&, begun] {
-            const double us = std::chrono::duration<double, std::micro>(Clock::now() - begun).count();
+            const double us =
+                std::chrono::duration<double, std::micro>(Clock::now() - begun).count();
             {
               std::lock_guard done_lock(mutex);
               mine.push_back(us);
@@ -102,7 +103,8 @@ Figures bench_tally(const Settings& s, const fs::path& dir, const std::string& p
   std::atomic<bool> failed{false};
   auto figures = drive(s, [&](int p, std::function<void()> done) {
     eventstore::AppendRequest r;
-    r.streams.push_back({streams[p], eventstore::ExpectedVersion::any(),
+    r.streams.push_back({streams[p],
+                         eventstore::ExpectedVersion::any(),
                          {eventstore::NewEvent{"bench.appended", payload, {}}}});
     r.actor = "bench";
     // One in flight: the producer blocks in append(), as a synchronous caller would.
@@ -153,16 +155,17 @@ void print_row(std::string_view name, const Figures& f) {
 void run(const Settings& s) {
   if (s.producers < 1 || s.events < s.producers || s.payload < 0 || s.inflight < 1 || s.runs < 1)
     die("need producers >= 1, events >= producers, payload >= 0, inflight >= 1, runs >= 1");
-  const fs::path root = s.dir.empty() ? fs::temp_directory_path() /
-                                            ("tally-bench-" + std::to_string(::getpid()))
-                                      : fs::path(s.dir);
+  const fs::path root =
+      s.dir.empty() ? fs::temp_directory_path() / ("tally-bench-" + std::to_string(::getpid()))
+                    : fs::path(s.dir);
   std::string payload(s.payload, '\0');
   std::mt19937 random(42);
   for (auto& c : payload) c = static_cast<char>('a' + random() % 26);
 
-  fmt::print("tally bench append: {} producers, {} events of {} bytes, {} in flight each, "
-             "fsync on, median of {} runs\nscratch dir: {}\n\n",
-             s.producers, s.events, s.payload, s.inflight, s.runs, root.string());
+  fmt::print(
+      "tally bench append: {} producers, {} events of {} bytes, {} in flight each, "
+      "fsync on, median of {} runs\nscratch dir: {}\n\n",
+      s.producers, s.events, s.payload, s.inflight, s.runs, root.string());
   std::vector<Figures> tally, group, thread;
   for (int r = 0; r < s.runs; ++r) {
     const fs::path dir = root / ("run-" + std::to_string(r));

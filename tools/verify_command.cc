@@ -30,8 +30,10 @@ void add_verify_command(CLI::App& app) {
       std::exit(1);
     }
     const auto head = (*log)->head().value;
-    if (head == 0) fmt::print("log intact: it has no events yet\n");
-    else fmt::print("log intact: positions 1..{} verified\n", head);
+    if (head == 0)
+      fmt::print("log intact: it has no events yet\n");
+    else
+      fmt::print("log intact: positions 1..{} verified\n", head);
   });
 }
 

@@ -11,8 +11,8 @@ TEST_CASE("positions are global and gap-free, versions count per stream") {
   CHECK(log->head() == Position(0));
   auto a1 = log->append(one_event("coupon-A"));
   auto b1 = log->append(one_event("coupon-B"));
-  auto a2 = log->append(to_stream("coupon-A", ExpectedVersion::any(),
-                                  {event("x.one"), event("x.two")}));
+  auto a2 =
+      log->append(to_stream("coupon-A", ExpectedVersion::any(), {event("x.one"), event("x.two")}));
   REQUIRE(a1);
   REQUIRE(b1);
   REQUIRE(a2);
@@ -46,14 +46,17 @@ TEST_CASE("an expected version that does not hold writes nothing") {
   REQUIRE_FALSE(again);
   CHECK(again.error().code == Code::version_conflict);
 
-  auto stale = log->append(to_stream("s-1", ExpectedVersion::exact(StreamVersion(0)), {event("b")}));
+  auto stale =
+      log->append(to_stream("s-1", ExpectedVersion::exact(StreamVersion(0)), {event("b")}));
   REQUIRE_FALSE(stale);
   CHECK(stale.error().code == Code::version_conflict);
 
-  auto ahead = log->append(to_stream("s-1", ExpectedVersion::exact(StreamVersion(2)), {event("b")}));
+  auto ahead =
+      log->append(to_stream("s-1", ExpectedVersion::exact(StreamVersion(2)), {event("b")}));
   CHECK(ahead.error().code == Code::version_conflict);
 
-  auto right = log->append(to_stream("s-1", ExpectedVersion::exact(StreamVersion(1)), {event("b")}));
+  auto right =
+      log->append(to_stream("s-1", ExpectedVersion::exact(StreamVersion(1)), {event("b")}));
   REQUIRE(right);
   CHECK(right->first == Position(2));
   CHECK(log->head() == Position(2));

@@ -2,8 +2,8 @@
 
 #include <atomic>
 #include <condition_variable>
-#include <mutex>
 #include <map>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -27,8 +27,10 @@ TEST_CASE("appenders racing on one expected version: exactly one wins each round
           std::this_thread::yield();
         auto r = log->append(to_stream("hot-1", ExpectedVersion::exact(StreamVersion(round)),
                                        {event("claimed", std::to_string(t))}));
-        if (r) ++round_winners[round];
-        else if (r.error().code == Code::version_conflict) ++conflicts;
+        if (r)
+          ++round_winners[round];
+        else if (r.error().code == Code::version_conflict)
+          ++conflicts;
       }
     });
   }
@@ -88,7 +90,8 @@ TEST_CASE("async appends are answered in commit order with their own positions")
                       });
   }
   std::unique_lock lock(mutex);
-  REQUIRE(done.wait_for(lock, std::chrono::seconds(30), [&] { return positions.size() == kAppends; }));
+  REQUIRE(
+      done.wait_for(lock, std::chrono::seconds(30), [&] { return positions.size() == kAppends; }));
   // Submitted from one thread, so the queue order is the log order.
   for (int i = 0; i < kAppends; ++i) CHECK(positions[i] == std::uint64_t(i + 1));
 }

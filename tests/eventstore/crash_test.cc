@@ -38,8 +38,8 @@ constexpr int kKillCycles = 12;
   for (int t = 0; t < kChildThreads; ++t) {
     threads.emplace_back([&, t] {
       for (long seq = 0;; ++seq) {
-        const std::string payload = "p" + std::to_string(base) + "-" + std::to_string(t) + "-" +
-                                    std::to_string(seq);
+        const std::string payload =
+            "p" + std::to_string(base) + "-" + std::to_string(t) + "-" + std::to_string(seq);
         auto r = (*log)->append(one_event("crash-" + std::to_string(t), payload));
         if (!r) _exit(3);
         const std::string line = std::to_string(r->first.value) + " " + payload + "\n";

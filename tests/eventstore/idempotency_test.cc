@@ -10,7 +10,8 @@ using namespace test;
 namespace {
 AppendRequest keyed(std::string key, std::string fingerprint, std::string stream = "coupon-1") {
   auto r = one_event(std::move(stream));
-  r.idempotency = Idempotency{std::move(key), std::move(fingerprint), "outcome-of-" + r.streams[0].stream};
+  r.idempotency =
+      Idempotency{std::move(key), std::move(fingerprint), "outcome-of-" + r.streams[0].stream};
   return r;
 }
 }  // namespace

@@ -56,7 +56,7 @@ TEST_CASE("after destroy, no file under the data dir holds the key bytes") {
   CHECK(files_containing(dir.data(), key.view()).empty());
   CHECK(log->keys().get("customer:C9").error().code == Code::subject_erased);
   CHECK(log->keys().get_or_create("customer:C9").error().code == Code::subject_erased);
-  CHECK(log->keys().get("customer:C10"));  // others are untouched
+  CHECK(log->keys().get("customer:C10"));        // others are untouched
   CHECK(log->verify().value() == std::nullopt);  // the chain covers ciphertext, not keys
 }
 
