@@ -1,7 +1,7 @@
 #include "eventstore/log.h"
 
+#include <algorithm>
 #include <future>
-#include <unordered_set>
 
 #include "core/ids.h"
 #include "eventstore/codec.h"
@@ -17,13 +17,14 @@ constexpr std::size_t kMaxIdempotencyKey = 1024;
 
 Status validate(const AppendRequest& r) {
   if (r.streams.empty()) return fail(Code::invalid_argument, "an append names no stream");
-  std::unordered_set<std::string_view> seen;
   std::size_t events = 0;
-  for (const auto& s : r.streams) {
+  for (auto it = r.streams.begin(); it != r.streams.end(); ++it) {
+    const auto& s = *it;
     if (s.stream.empty() || s.stream.size() > kMaxStreamName ||
         s.stream.find('\0') != std::string::npos)
       return fail(Code::invalid_argument, "a stream name has 1-256 bytes and no NUL");
-    if (!seen.insert(s.stream).second)
+    // Appends name one or a few streams: comparing with the earlier ones allocates nothing.
+    if (std::any_of(r.streams.begin(), it, [&](const auto& o) { return o.stream == s.stream; }))
       return fail(Code::invalid_argument, "stream " + s.stream + " appears twice in one append");
     for (const auto& e : s.events)
       if (e.type.empty()) return fail(Code::invalid_argument, "an event has no type");
