@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <functional>
+
 #include "eventstore/codec.h"
 #include "eventstore/testing.h"
 #include "support.h"
@@ -16,6 +18,15 @@ void fill(const std::filesystem::path& dir, int events) {
 
 std::optional<Position> verify(const std::filesystem::path& dir) {
   return open_log(dir)->verify().value();
+}
+
+// Fills a fresh log with `events`, edits the stored event at `position`, and verifies.
+std::optional<Position> verify_after_tampering(int events, Position position,
+                                               const std::function<void(RecordedEvent&)>& edit) {
+  TempDir dir;
+  fill(dir.data(), events);
+  REQUIRE(testing::rewrite_stored_event(dir.data(), position, edit));
+  return verify(dir.data());
 }
 }  // namespace
 
@@ -34,53 +45,36 @@ TEST_CASE("the hash chain links every event to the one before it") {
 }
 
 TEST_CASE("verify names the first position whose stored payload was altered") {
-  TempDir dir;
-  fill(dir.data(), 10);
-  REQUIRE(testing::rewrite_stored_event(dir.data(), Position(6),
-                                        [](RecordedEvent& e) { e.payload = "forged"; }));
-  CHECK(verify(dir.data()) == Position(6));
+  CHECK(verify_after_tampering(10, Position(6), [](RecordedEvent& e) { e.payload = "forged"; }) ==
+        Position(6));
 }
 
 TEST_CASE("a forger who re-hashes an altered event still breaks the link to the next one") {
-  TempDir dir;
-  fill(dir.data(), 10);
-  REQUIRE(testing::rewrite_stored_event(dir.data(), Position(4), [](RecordedEvent& e) {
-    e.actor = "mallory";
-    e.hash = codec::chain_hash(e);
-  }));
-  CHECK(verify(dir.data()) == Position(5));
+  CHECK(verify_after_tampering(10, Position(4), [](RecordedEvent& e) {
+          e.actor = "mallory";
+          e.hash = codec::chain_hash(e);
+        }) == Position(5));
 }
 
 TEST_CASE("the last event, when altered, is caught too") {
-  TempDir dir;
-  fill(dir.data(), 3);
-  REQUIRE(testing::rewrite_stored_event(dir.data(), Position(3),
-                                        [](RecordedEvent& e) { e.type = "other.type"; }));
-  CHECK(verify(dir.data()) == Position(3));
+  CHECK(verify_after_tampering(3, Position(3), [](RecordedEvent& e) { e.type = "other.type"; }) ==
+        Position(3));
 }
 
 TEST_CASE("verify catches a broken link, a reordered version and a bad recorded time") {
   SUBCASE("prev_hash") {
-    TempDir dir;
-    fill(dir.data(), 6);
-    REQUIRE(testing::rewrite_stored_event(dir.data(), Position(3),
-                                          [](RecordedEvent& e) { e.prev_hash[0] ^= 1; }));
-    CHECK(verify(dir.data()) == Position(3));
+    CHECK(verify_after_tampering(6, Position(3), [](RecordedEvent& e) { e.prev_hash[0] ^= 1; }) ==
+          Position(3));
   }
   SUBCASE("stream version") {
-    TempDir dir;
-    fill(dir.data(), 6);
-    REQUIRE(testing::rewrite_stored_event(dir.data(), Position(5),
-                                          [](RecordedEvent& e) { e.version = StreamVersion(9); }));
-    CHECK(verify(dir.data()) == Position(5));
+    CHECK(verify_after_tampering(6, Position(5), [](RecordedEvent& e) {
+            e.version = StreamVersion(9);
+          }) == Position(5));
   }
   SUBCASE("recorded_at") {
-    TempDir dir;
-    fill(dir.data(), 6);
-    REQUIRE(testing::rewrite_stored_event(dir.data(), Position(2), [](RecordedEvent& e) {
-      e.recorded_at += std::chrono::seconds(1);
-    }));
-    CHECK(verify(dir.data()) == Position(2));
+    CHECK(verify_after_tampering(6, Position(2), [](RecordedEvent& e) {
+            e.recorded_at += std::chrono::seconds(1);
+          }) == Position(2));
   }
 }
 
