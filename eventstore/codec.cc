@@ -69,26 +69,77 @@ std::string stream_key(std::string_view stream, StreamVersion v) {
   return key;
 }
 
-std::string encode_event(const RecordedEvent& e) {
+namespace {
+
+// The fields of an event that do not depend on its place in the log, in canonical order.
+struct Fields {
+  std::string_view stream, event_id, type, correlation_id, causation_id, actor, payload;
+};
+
+Fields fields_of(const RecordedEvent& e) {
+  return {e.stream, e.event_id, e.type, e.correlation_id, e.causation_id, e.actor, e.payload};
+}
+
+std::string canonical(const Fields& f) {
+  std::string out;
+  out.reserve(4 * 7 + f.stream.size() + f.event_id.size() + f.type.size() +
+              f.correlation_id.size() + f.causation_id.size() + f.actor.size() + f.payload.size());
+  for (std::string_view field :
+       {f.stream, f.event_id, f.type, f.correlation_id, f.causation_id, f.actor, f.payload})
+    put_bytes(out, field);
+  return out;
+}
+
+PreparedEvent prepare(const Fields& f) {
   tally::v1::Event m;
-  m.set_position(e.position.value);
-  m.set_stream(e.stream);
-  m.set_version(e.version.value);
-  m.set_event_id(e.event_id);
-  m.set_type(e.type);
-  const auto us = micros(e.recorded_at);
+  m.set_stream(std::string(f.stream));
+  m.set_event_id(std::string(f.event_id));
+  m.set_type(std::string(f.type));
+  m.set_correlation_id(std::string(f.correlation_id));
+  m.set_causation_id(std::string(f.causation_id));
+  m.set_actor(std::string(f.actor));
+  m.set_payload(std::string(f.payload));
+  return PreparedEvent{canonical(f), m.SerializeAsString()};
+}
+
+}  // namespace
+
+PreparedEvent prepare_event(std::string_view stream, const NewEvent& event,
+                            std::string_view correlation_id, std::string_view causation_id,
+                            std::string_view actor) {
+  return prepare(
+      {stream, event.event_id, event.type, correlation_id, causation_id, actor, event.payload});
+}
+
+std::string chain_hash(std::string_view prev_hash, const Place& place, std::string_view fields) {
+  std::string placed;
+  placed.reserve(24);
+  put_u64(placed, place.position.value);
+  put_u64(placed, place.version.value);
+  put_u64(placed, static_cast<std::uint64_t>(micros(place.recorded_at)));
+  return to_hex(sha256({prev_hash, placed, fields}));
+}
+
+std::string place_event(PreparedEvent&& prepared, const Place& place, std::string_view prev_hash,
+                        std::string_view hash) {
+  tally::v1::Event m;
+  m.set_position(place.position.value);
+  m.set_version(place.version.value);
+  const auto us = micros(place.recorded_at);
   // Floor division keeps nanos in [0, 1e9) for times before the epoch too.
   auto secs = us / 1'000'000, rem = us % 1'000'000;
   if (rem < 0) --secs, rem += 1'000'000;
   m.mutable_recorded_at()->set_seconds(secs);
   m.mutable_recorded_at()->set_nanos(static_cast<int>(rem * 1000));
-  m.set_correlation_id(e.correlation_id);
-  m.set_causation_id(e.causation_id);
-  m.set_actor(e.actor);
-  m.set_payload(e.payload);
-  m.set_prev_hash(e.prev_hash);
-  m.set_hash(e.hash);
-  return m.SerializeAsString();
+  m.set_prev_hash(std::string(prev_hash));
+  m.set_hash(std::string(hash));
+  m.AppendToString(&prepared.encoded);
+  return std::move(prepared.encoded);
+}
+
+std::string encode_event(const RecordedEvent& e) {
+  return place_event(prepare(fields_of(e)), Place{e.position, e.version, e.recorded_at},
+                     e.prev_hash, e.hash);
 }
 
 Result<RecordedEvent> decode_event(std::string_view bytes) {
@@ -113,19 +164,8 @@ Result<RecordedEvent> decode_event(std::string_view bytes) {
 }
 
 std::string chain_hash(const RecordedEvent& e) {
-  std::string canonical;
-  canonical.reserve(24 + 4 * 7 + e.stream.size() + e.event_id.size() + e.type.size() +
-                    e.correlation_id.size() + e.causation_id.size() + e.actor.size() +
-                    e.payload.size());
-  put_u64(canonical, e.position.value);
-  put_u64(canonical, e.version.value);
-  put_u64(canonical, static_cast<std::uint64_t>(micros(e.recorded_at)));
-  for (std::string_view field :
-       {std::string_view(e.stream), std::string_view(e.event_id), std::string_view(e.type),
-        std::string_view(e.correlation_id), std::string_view(e.causation_id),
-        std::string_view(e.actor), std::string_view(e.payload)})
-    put_bytes(canonical, field);
-  return to_hex(sha256({e.prev_hash, canonical}));
+  return chain_hash(e.prev_hash, Place{e.position, e.version, e.recorded_at},
+                    canonical(fields_of(e)));
 }
 
 std::string encode_outcome(const StoredOutcome& o) {

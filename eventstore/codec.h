@@ -34,6 +34,27 @@ Result<RecordedEvent> decode_event(std::string_view bytes);
 // SHA-256 (hex) over e.prev_hash and e's canonical bytes (see event.proto); e.hash is ignored.
 std::string chain_hash(const RecordedEvent& e);
 
+// An event in two halves, so the writer's critical section stays short: what is known before
+// the event has a place in the log (prepared by the appender, outside the lock), and the place
+// (position, version, time, chain link), added under the lock. Protobuf merges concatenated
+// messages, so the prepared half followed by the placed half is the whole envelope.
+struct PreparedEvent {
+  std::string fields;   // canonical bytes after position, version and recorded_at
+  std::string encoded;  // tally.v1.Event holding only the prepared fields
+};
+struct Place {
+  Position position;
+  StreamVersion version;
+  Timestamp recorded_at;
+};
+PreparedEvent prepare_event(std::string_view stream, const NewEvent& event,
+                            std::string_view correlation_id, std::string_view causation_id,
+                            std::string_view actor);
+std::string chain_hash(std::string_view prev_hash, const Place& place, std::string_view fields);
+// Completes prepared.encoded in place and returns it.
+std::string place_event(PreparedEvent&& prepared, const Place& place, std::string_view prev_hash,
+                        std::string_view hash);
+
 std::string encode_outcome(const StoredOutcome& o);
 Result<StoredOutcome> decode_outcome(std::string_view bytes);
 

@@ -28,7 +28,7 @@ bool holds(const ExpectedVersion& expected, StreamVersion current) {
 
 }  // namespace
 
-// One group commit: what the sequencer staged, for the committer to write.
+// One group commit: staged by appenders, written by the committer, answered by the answerer.
 struct Writer::Batch {
   rocksdb::WriteBatch write;
   std::vector<Pending> pending;       // staged appends, answered once the write is done
@@ -38,6 +38,7 @@ struct Writer::Batch {
   Timestamp now;
   Position first;
   Position last;
+  std::size_t events = 0;
   std::optional<Error> failure;  // of the write
 };
 
@@ -52,168 +53,144 @@ Writer::Writer(rocksdb::DB& db, Families families, const Clock& clock, const Log
       last_recorded_at_(tip.recorded_at),
       head_(tip.head),
       committer_([this] { commit_batches(); }),
-      sequencer_([this] { sequence(); }) {}
+      answerer_([this] { answer_batches(); }) {}
 
 Writer::~Writer() {
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
   }
-  sequencer_wake_.notify_one();
-  sequencer_.join();  // returns once everything queued is answered
-  {
-    std::lock_guard lock(mutex_);
-    committer_stopping_ = true;
-  }
   committer_wake_.notify_one();
-  committer_.join();
+  committer_.join();  // returns once everything staged is written
+  {
+    std::lock_guard lock(answer_mutex_);
+    answerer_stopping_ = true;
+  }
+  answerer_wake_.notify_one();
+  answerer_.join();  // returns once everything written is answered
 }
 
 void Writer::submit(AppendRequest request, Done done) {
+  Pending pending{std::move(request), std::move(done), {}};
+  for (const auto& s : pending.request.streams)
+    for (const auto& event : s.events)
+      pending.prepared.push_back(
+          codec::prepare_event(s.stream, event, pending.request.correlation_id,
+                               pending.request.causation_id, pending.request.actor));
+  std::optional<Result<AppendResult>> now;
+  bool wake_committer = false;
   {
     std::lock_guard lock(mutex_);
-    if (stopping_) {
-      done(fail(Code::shutting_down, "the log is closing"));
-      return;
-    }
-    if (queue_.size() >= options_.max_queued_appends) {
-      done(fail(Code::overloaded, "too many appends queued; retry later"));
-      return;
-    }
-    queue_.push_back(Pending{std::move(request), std::move(done)});
+    if (stopping_)
+      now = fail(Code::shutting_down, "the log is closing");
+    else if (failed_)
+      now = tl::unexpected(*failed_);
+    else if (staged_appends_ >= options_.max_queued_appends)
+      now = fail(Code::overloaded, "too many appends waiting for the disk; retry later");
+    else
+      now = stage(pending);
+    wake_committer = !now && committer_idle_;
   }
-  sequencer_wake_.notify_one();
-}
-
-void Writer::sequence() {
-  pthread_setname_np(pthread_self(), "tally-sequence");
-  std::unique_lock lock(mutex_);
-  for (;;) {
-    sequencer_wake_.wait(lock, [&] {
-      return !committed_.empty() || (!to_commit_ && !queue_.empty()) ||
-             (stopping_ && !to_commit_ && !committing_);
-    });
-    if (stopping_ && committed_.empty() && !to_commit_ && !committing_ && queue_.empty()) return;
-    std::deque<std::unique_ptr<Batch>> done;
-    done.swap(committed_);
-    std::vector<Pending> taken;
-    // At most one staged batch waits for the committer, so it never waits for staging.
-    std::size_t events = 0;
-    while (!to_commit_ && !queue_.empty() &&
-           (taken.empty() || events < options_.max_batch_events)) {
-      for (const auto& s : queue_.front().request.streams) events += s.events.size();
-      taken.push_back(std::move(queue_.front()));
-      queue_.pop_front();
-    }
-    lock.unlock();
-    if (!taken.empty()) {
-      if (auto batch = stage_batch(taken)) {
-        lock.lock();
-        to_commit_ = std::move(batch);
-        lock.unlock();
-        committer_wake_.notify_one();
-      }
-    }
-    for (auto& batch : done) answer(*batch);  // while the committer syncs the next batch
-    prune_if_due();
-    lock.lock();
-  }
+  // Outside the lock: an answer may take its time without holding up other appenders.
+  if (now) pending.done(std::move(*now));
+  if (wake_committer) committer_wake_.notify_one();
 }
 
 void Writer::commit_batches() {
   pthread_setname_np(pthread_self(), "tally-commit");
   std::unique_lock lock(mutex_);
   for (;;) {
-    committer_wake_.wait(lock, [&] { return to_commit_ || committer_stopping_; });
-    if (!to_commit_) return;
-    std::unique_ptr<Batch> batch = std::move(to_commit_);
-    committing_ = true;
+    committer_idle_ = true;
+    committer_wake_.wait(lock, [&] { return !staged_.empty() || stopping_; });
+    committer_idle_ = false;
+    if (staged_.empty()) return;
+    std::unique_ptr<Batch> batch = std::move(staged_.front());
+    staged_.pop_front();
+    staged_appends_ -= batch->pending.size();
     // A batch staged behind a failed one continues its positions: writing it would leave a gap.
-    const std::optional<Error> failed = failed_;
+    batch->failure = failed_;
     lock.unlock();
-    sequencer_wake_.notify_one();  // the slot is free: stage the next batch meanwhile
-    if (failed) {
-      batch->failure = failed;
-      lock.lock();
-      committed_.push_back(std::move(batch));
-      committing_ = false;
-      sequencer_wake_.notify_one();
-      continue;
-    }
 
-    rocksdb::WriteOptions sync;
-    sync.sync = true;
-    // A batch's events have consecutive keys: each memtable insert resumes where the
-    // previous one ended instead of searching from the top.
-    sync.memtable_insert_hint_per_batch = true;
-    const auto start = std::chrono::steady_clock::now();
-    const auto status = db_.Write(sync, &batch->write);
-    sync_micros_ += std::chrono::duration_cast<std::chrono::microseconds>(
-                        std::chrono::steady_clock::now() - start)
-                        .count();
-    if (status.ok()) {
-      {
-        std::lock_guard head_lock(head_mutex_);
-        head_.store(batch->last, std::memory_order_release);
+    if (!batch->failure) {
+      rocksdb::WriteOptions sync;
+      sync.sync = true;
+      // A batch's events have consecutive keys: each memtable insert resumes where the
+      // previous one ended instead of searching from the top.
+      sync.memtable_insert_hint_per_batch = true;
+      const auto start = std::chrono::steady_clock::now();
+      const auto status = db_.Write(sync, &batch->write);
+      sync_micros_ += std::chrono::duration_cast<std::chrono::microseconds>(
+                          std::chrono::steady_clock::now() - start)
+                          .count();
+      if (status.ok()) {
+        {
+          std::lock_guard head_lock(head_mutex_);
+          head_.store(batch->last, std::memory_order_release);
+        }
+        head_changed_.notify_all();
+        ++batches_;
+        appends_ += batch->pending.size();
+        events_ += batch->events;
+      } else {
+        // The batch may or may not be on disk: refuse everything from now on (fail-stop).
+        batch->failure = rocks::to_error(status, "group commit");
+        std::lock_guard fail_lock(mutex_);
+        failed_ = batch->failure;
       }
-      head_changed_.notify_all();
-      ++batches_;
-      appends_ += batch->pending.size();
-      events_ += batch->last.value - batch->first.value + 1;
-    } else {
-      batch->failure = rocks::to_error(status, "group commit");
     }
-
+    {
+      std::lock_guard answer_lock(answer_mutex_);
+      committed_.push_back(std::move(batch));
+    }
+    answerer_wake_.notify_one();
     lock.lock();
-    // The batch may or may not be on disk: refuse everything from now on (fail-stop).
-    if (batch->failure) failed_ = batch->failure;
-    committed_.push_back(std::move(batch));
-    committing_ = false;
-    sequencer_wake_.notify_one();
   }
 }
 
-std::unique_ptr<Writer::Batch> Writer::stage_batch(std::vector<Pending>& taken) {
-  std::optional<Error> failed;
-  {
-    std::lock_guard lock(mutex_);
-    failed = failed_;
+void Writer::answer_batches() {
+  pthread_setname_np(pthread_self(), "tally-answer");
+  std::unique_lock lock(answer_mutex_);
+  for (;;) {
+    answerer_wake_.wait(lock, [&] { return !committed_.empty() || answerer_stopping_; });
+    if (committed_.empty()) return;
+    std::deque<std::unique_ptr<Batch>> done;
+    done.swap(committed_);
+    lock.unlock();
+    for (auto& batch : done) answer(*batch);
+    prune_if_due();
+    lock.lock();
   }
-  auto batch = std::make_unique<Batch>();
-  batch->now = std::max(clock_.now(), last_recorded_at_);  // recorded_at never goes back
-  last_recorded_at_ = batch->now;
-  batch->first = next_position_;
-  for (auto& pending : taken) {
-    if (failed)
-      pending.done(tl::unexpected(*failed));
-    else
-      stage(std::move(pending), *batch);
-  }
-  if (batch->pending.empty()) return nullptr;
-  batch->last = Position(next_position_.value - 1);
-  return batch;
 }
 
-void Writer::stage(Pending&& pending, Batch& batch) {
+Writer::Batch& Writer::open_batch() {
+  if (staged_.empty() || staged_.back()->events >= options_.max_batch_events) {
+    auto batch = std::make_unique<Batch>();
+    batch->now = std::max(clock_.now(), last_recorded_at_);  // recorded_at never goes back
+    last_recorded_at_ = batch->now;
+    batch->first = next_position_;
+    staged_.push_back(std::move(batch));
+  }
+  return *staged_.back();
+}
+
+std::optional<Result<AppendResult>> Writer::stage(Pending& pending) {
   const AppendRequest& request = pending.request;
   const Idempotency* idem = request.idempotency ? &*request.idempotency : nullptr;
   if (idem) {
     if (auto it = inflight_keys_.find(idem->key); it != inflight_keys_.end()) {
       if (it->second.fingerprint != idem->fingerprint)
-        return pending.done(
-            fail(Code::idempotency_conflict, "idempotency key was used for another request"));
+        return fail(Code::idempotency_conflict, "idempotency key was used for another request");
       // In flight together: the duplicate gets the first one's answer.
       it->second.batch->followers.emplace_back(it->second.index, std::move(pending));
-      return;
+      return std::nullopt;
     }
     auto stored = find_outcome(idem->key);
-    if (!stored) return pending.done(tl::unexpected(stored.error()));
+    if (!stored) return tl::unexpected(stored.error());
     if (*stored) {
       if ((*stored)->fingerprint != idem->fingerprint)
-        return pending.done(
-            fail(Code::idempotency_conflict, "idempotency key was used for another request"));
+        return fail(Code::idempotency_conflict, "idempotency key was used for another request");
       const auto& o = **stored;
-      return pending.done(AppendResult{o.first, o.last, true, o.outcome});
+      return AppendResult{o.first, o.last, true, o.outcome};
     }
   }
 
@@ -221,41 +198,36 @@ void Writer::stage(Pending&& pending, Batch& batch) {
   current.reserve(request.streams.size());
   for (const auto& s : request.streams) {
     auto version = current_version(s.stream);
-    if (!version) return pending.done(tl::unexpected(version.error()));
+    if (!version) return tl::unexpected(version.error());
     if (!holds(s.expected, *version))
-      return pending.done(fail(Code::version_conflict, "stream " + s.stream + " is at version " +
-                                                           std::to_string(version->value)));
+      return fail(Code::version_conflict,
+                  "stream " + s.stream + " is at version " + std::to_string(version->value));
     current.push_back(*version);
   }
 
+  Batch& batch = open_batch();
   const Position first = next_position_;
+  std::size_t n = 0;  // into pending.prepared
   for (std::size_t k = 0; k < request.streams.size(); ++k) {
     const auto& s = request.streams[k];
     StreamVersion version = current[k];
-    for (const auto& event : s.events) {
+    for (std::size_t e = 0; e < s.events.size(); ++e) {
       version = version.next();
-      RecordedEvent e{next_position_,
-                      s.stream,
-                      version,
-                      event.event_id,
-                      event.type,
-                      batch.now,
-                      request.correlation_id,
-                      request.causation_id,
-                      request.actor,
-                      event.payload,
-                      last_hash_,
-                      {}};
-      e.hash = codec::chain_hash(e);
-      batch.write.Put(families_.events, codec::position_key(e.position), codec::encode_event(e));
+      const codec::Place place{next_position_, version, batch.now};
+      auto& prepared = pending.prepared[n++];
+      std::string hash = codec::chain_hash(last_hash_, place, prepared.fields);
+      batch.write.Put(families_.events, codec::position_key(place.position),
+                      codec::place_event(std::move(prepared), place, last_hash_, hash));
       batch.write.Put(families_.streams, codec::stream_key(s.stream, version),
-                      codec::position_key(e.position));
-      last_hash_ = std::move(e.hash);
+                      codec::position_key(place.position));
+      last_hash_ = std::move(hash);
       next_position_ = next_position_.next();
     }
     if (version != current[k]) heads_.insert_or_assign(s.stream, version.value);
   }
   const Position last(next_position_.value - 1);
+  batch.last = last;
+  batch.events += last.value - first.value + 1;
   if (idem) {
     const StoredOutcome record{idem->fingerprint, idem->outcome, first, last, batch.now};
     batch.write.Put(families_.outcomes, idem->key, codec::encode_outcome(record));
@@ -266,10 +238,17 @@ void Writer::stage(Pending&& pending, Batch& batch) {
   }
   batch.results.push_back(AppendResult{first, last, false, {}});
   batch.pending.push_back(std::move(pending));
+  ++staged_appends_;
+  return std::nullopt;
 }
 
 void Writer::answer(Batch& batch) {
-  for (const auto& key : batch.keys) inflight_keys_.erase(key);
+  {
+    // Before anyone hears back: a retry with the same key must find the stored record, not
+    // follow a batch that has already been answered.
+    std::lock_guard lock(mutex_);
+    for (const auto& key : batch.keys) inflight_keys_.erase(key);
+  }
   auto result_of = [&](std::size_t i) -> Result<AppendResult> {
     if (batch.failure) return tl::unexpected(*batch.failure);
     return batch.results[i];

@@ -1,12 +1,14 @@
 // Group commit: the single writer of the log. Internal to eventstore/.
 //
-// Two stages, each on its own thread:
-//   sequencer: queue → batch → stage (idempotency, expected versions, positions, hash chain)
-//              into one WriteBatch → hand to the committer; later, answer the appenders.
-//   committer: write the batch and fsync → publish the new head.
-// While the committer syncs batch k, the sequencer answers batch k-1 and stages batch k+1,
-// so the committer goes from one sync to the next without waiting. A busy log syncs less
-// per event, never less per append.
+// An appender stages its own append (idempotency, expected versions, positions, hash chain)
+// into the open WriteBatch under one mutex, in its own thread: no hand-off before the write.
+// The envelope and most of the hashed bytes are prepared before taking the mutex. Two threads
+// do the rest:
+//   committer: takes the staged batch, writes it with fsync, publishes the new head.
+//   answerer:  answers the appenders of a written batch.
+// While the committer syncs batch k, the answerer answers batch k-1 and appenders stage batch
+// k+1, so a batch holds everything that arrived during the previous sync. A busy log syncs
+// less per event, never less per append.
 #pragma once
 
 #include <atomic>
@@ -21,6 +23,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "eventstore/codec.h"
 #include "eventstore/log.h"
 #include "eventstore/rocks.h"
 
@@ -48,7 +51,8 @@ class Writer {
          Tip tip);
   ~Writer();  // answers everything queued, then stops
 
-  // `request` must be validated already (see validate in log.cc).
+  // `request` must be validated already (see validate in log.cc). `done` runs on the
+  // appender's thread for answers known at once (rejections, replays), else on the answerer's.
   void submit(AppendRequest request, Done done);
 
   Position head() const { return head_.load(std::memory_order_acquire); }
@@ -62,6 +66,7 @@ class Writer {
   struct Pending {
     AppendRequest request;
     Done done;
+    std::vector<codec::PreparedEvent> prepared;  // its events in order, made before locking
   };
   struct Batch;
   struct InflightKey {
@@ -70,10 +75,11 @@ class Writer {
     std::size_t index;  // in batch->pending
   };
 
-  void sequence();
   void commit_batches();
-  std::unique_ptr<Batch> stage_batch(std::vector<Pending>& taken);
-  void stage(Pending&& pending, Batch& batch);
+  void answer_batches();
+  // With mutex_ held. Returns the answer when it is known without writing.
+  std::optional<Result<AppendResult>> stage(Pending& pending);
+  Batch& open_batch();
   void answer(Batch& batch);
   Result<StreamVersion> current_version(std::string_view stream);
   void prune_if_due();
@@ -89,33 +95,36 @@ class Writer {
   const Clock& clock_;
   const LogOptions options_;
 
-  // Sequencer thread only: stream heads and chain tip as staged (ahead of the committed state
-  // by at most the batch being committed), and the idempotency keys of unanswered batches.
+  // Staging, guarded by mutex_: stream heads and chain tip as staged (ahead of the committed
+  // state by the batches not yet written), the idempotency keys of unanswered batches, and the
+  // staged batches in position order (the open one last).
+  std::mutex mutex_;
   HeadMap heads_;
   Position next_position_;
   std::string last_hash_;
   Timestamp last_recorded_at_;
-  Timestamp last_prune_;
   std::unordered_map<std::string, InflightKey, StringHash, std::equal_to<>> inflight_keys_;
+  std::deque<std::unique_ptr<Batch>> staged_;
+  std::size_t staged_appends_ = 0;
+  bool committer_idle_ = false;
+  std::optional<Error> failed_;  // a write failed: fail-stop
+  bool stopping_ = false;
+  std::condition_variable committer_wake_;
+
+  // Written batches, from the committer to the answerer.
+  std::mutex answer_mutex_;
+  std::condition_variable answerer_wake_;
+  std::deque<std::unique_ptr<Batch>> committed_;
+  bool answerer_stopping_ = false;
+  Timestamp last_prune_;  // answerer thread only
 
   std::atomic<Position> head_;
   mutable std::mutex head_mutex_;
   mutable std::condition_variable head_changed_;
 
-  // Hand-offs between appenders, the sequencer and the committer.
-  std::mutex mutex_;
-  std::condition_variable sequencer_wake_, committer_wake_;
-  std::deque<Pending> queue_;
-  std::unique_ptr<Batch> to_commit_;              // staged, waiting for the committer
-  bool committing_ = false;                       // the committer holds a batch
-  std::deque<std::unique_ptr<Batch>> committed_;  // written (or failed), to be answered
-  std::optional<Error> failed_;                   // a write failed: fail-stop
-  bool stopping_ = false;
-  bool committer_stopping_ = false;
-
   std::atomic<std::uint64_t> batches_{0}, appends_{0}, events_{0}, sync_micros_{0};
   std::thread committer_;
-  std::thread sequencer_;
+  std::thread answerer_;
 };
 
 }  // namespace tally::eventstore

@@ -1,4 +1,5 @@
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include <thread>
 
@@ -11,8 +12,8 @@ TEST_CASE("read_stream returns one stream's events from a version, in order, bou
   TempDir dir;
   auto log = open_log(dir.data());
   for (int i = 1; i <= 5; ++i) {
-    REQUIRE(log->append(one_event("order-1", "p" + std::to_string(i))));
-    REQUIRE(log->append(one_event("order-10", "q" + std::to_string(i))));  // shares a prefix
+    REQUIRE(log->append(one_event("order-1", fmt::format("p{}", i))));
+    REQUIRE(log->append(one_event("order-10", fmt::format("q{}", i))));  // shares a prefix
   }
   auto from3 = log->read_stream("order-1", StreamVersion(3), 100).value();
   REQUIRE(from3.size() == 3);
