@@ -34,12 +34,17 @@ std::string_view code_name(Code code) {
       return "overloaded";
     case Code::internal:
       return "internal";
+    case Code::concurrency_conflict:
+      return "concurrency_conflict";
+    case Code::rejected:
+      return "rejected";
   }
   return "internal";
 }
 
 std::string describe(const Error& error) {
-  std::string text(code_name(error.code));
+  std::string text(error.code == Code::rejected && !error.reason.empty() ? error.reason
+                                                                         : code_name(error.code));
   if (!error.message.empty()) {
     text += ": ";
     text += error.message;

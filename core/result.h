@@ -25,6 +25,8 @@ enum class Code {
   shutting_down,         // the component is closing and takes no new work
   overloaded,            // too much work queued already; retry later
   internal,              // a bug: an invariant did not hold
+  concurrency_conflict,  // a command kept meeting concurrent changes; retries ran out
+  rejected,              // a domain rule refused the command; Error::reason names the rule
 };
 
 // The stable, snake_case name of a code ("version_conflict").
@@ -33,6 +35,8 @@ std::string_view code_name(Code code);
 struct Error {
   Code code = Code::internal;
   std::string message;
+  std::string reason =
+      {};  // for Code::rejected: the domain's stable code, e.g. "insufficient_balance"
 };
 
 template <class T>

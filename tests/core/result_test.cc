@@ -26,9 +26,11 @@ TEST_CASE("every code has its stable snake_case name") {
       {Code::shutting_down, "shutting_down"},
       {Code::overloaded, "overloaded"},
       {Code::internal, "internal"},
+      {Code::concurrency_conflict, "concurrency_conflict"},
+      {Code::rejected, "rejected"},
   };
-  // The list above covers every enumerator: internal is the last one.
-  CHECK(names.size() == static_cast<std::size_t>(Code::internal) + 1);
+  // The list above covers every enumerator: rejected is the last one.
+  CHECK(names.size() == static_cast<std::size_t>(Code::rejected) + 1);
   for (const auto& [code, name] : names) {
     CAPTURE(static_cast<int>(code));
     CHECK(code_name(code) == name);
@@ -39,6 +41,11 @@ TEST_CASE("describe gives the code name and the message") {
   CHECK(describe(Error{Code::version_conflict, "stream coupon-1 is at version 3"}) ==
         "version_conflict: stream coupon-1 is at version 3");
   CHECK(describe(Error{Code::io_error, "disk full"}) == "io_error: disk full");
+}
+
+TEST_CASE("describe names a rejection by the domain's code") {
+  CHECK(describe(Error{Code::rejected, "balance is 300", "insufficient_balance"}) ==
+        "insufficient_balance: balance is 300");
 }
 
 TEST_CASE("describe gives just the code name when the message is empty") {

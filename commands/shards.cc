@@ -1,0 +1,58 @@
+#include "commands/shards.h"
+
+#include <pthread.h>
+
+namespace tally::commands {
+
+Shards::Shards(std::size_t count, std::string name) {
+  for (std::size_t i = 0; i < std::max<std::size_t>(count, 1); ++i) {
+    auto shard = std::make_unique<Shard>();
+    Shard& s = *shard;
+    // Linux limits thread names to 15 characters.
+    const std::string thread_name = (name + "-" + std::to_string(i)).substr(0, 15);
+    s.thread = std::thread([&s, thread_name] {
+      pthread_setname_np(pthread_self(), thread_name.c_str());
+      run(s);
+    });
+    shards_.push_back(std::move(shard));
+  }
+}
+
+Shards::~Shards() {
+  for (auto& shard : shards_) {
+    {
+      std::lock_guard lock(shard->mutex);
+      shard->stopping = true;
+    }
+    shard->wake.notify_one();
+  }
+  for (auto& shard : shards_) shard->thread.join();
+}
+
+std::size_t Shards::shard_of(std::string_view stream) const {
+  return std::hash<std::string_view>{}(stream) % shards_.size();
+}
+
+void Shards::post(std::size_t shard, std::function<void()> task) {
+  Shard& s = *shards_[shard % shards_.size()];
+  {
+    std::lock_guard lock(s.mutex);
+    s.tasks.push_back(std::move(task));
+  }
+  s.wake.notify_one();
+}
+
+void Shards::run(Shard& shard) {
+  std::unique_lock lock(shard.mutex);
+  for (;;) {
+    shard.wake.wait(lock, [&] { return shard.stopping || !shard.tasks.empty(); });
+    if (shard.tasks.empty()) return;  // stopping, and everything posted has run
+    std::deque<std::function<void()>> tasks;
+    tasks.swap(shard.tasks);
+    lock.unlock();
+    for (auto& task : tasks) task();
+    lock.lock();
+  }
+}
+
+}  // namespace tally::commands
