@@ -1,0 +1,291 @@
+#include "projections/projector.h"
+
+#include <fmt/format.h>
+
+#include <charconv>
+
+namespace tally::projections {
+namespace {
+
+constexpr std::size_t kEventsPerBatch = 1000;
+
+std::optional<std::uint64_t> parse_number(std::string_view text) {
+  std::uint64_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+}  // namespace
+
+Result<std::optional<std::string>> View::get(std::string_view key) const {
+  return snapshot_->get(prefix_ + std::string(key));
+}
+
+Result<eventstore::KvRows> View::scan(std::string_view prefix, std::size_t max) const {
+  const std::string from = prefix_ + std::string(prefix);
+  auto rows = snapshot_->scan(from, eventstore::prefix_end(from), max);
+  if (!rows) return rows;
+  for (auto& row : *rows) row.first.erase(0, prefix_.size());
+  return rows;
+}
+
+Projector::Projector(const eventstore::Reader& log, eventstore::KvStore& store,
+                     Projection& projection)
+    : log_(log), store_(store), projection_(projection) {}
+
+Projector::~Projector() {
+  stopping_ = true;
+  if (rebuilder_.joinable()) rebuilder_.join();
+  if (follower_.joinable()) follower_.join();
+}
+
+std::string Projector::rows_prefix(std::uint64_t gen) const {
+  return fmt::format("r/{}/{:08}/", name(), gen);
+}
+
+std::string Projector::checkpoint_key(std::uint64_t gen) const {
+  return fmt::format("c/{}/{:08}", name(), gen);
+}
+
+std::string Projector::generation_key() const {
+  return fmt::format("g/{}", name());
+}
+
+Result<Projector::Generation> Projector::serving() const {
+  auto snapshot = store_.snapshot();
+  auto gen_text = snapshot->get(generation_key());
+  if (!gen_text) return tl::unexpected(gen_text.error());
+  Generation gen{1, Position(0)};
+  if (*gen_text) {
+    auto number = parse_number(**gen_text);
+    if (!number) return tally::fail(Code::corruption, "bad generation of " + std::string(name()));
+    gen.number = *number;
+  }
+  auto checkpoint = snapshot->get(checkpoint_key(gen.number));
+  if (!checkpoint) return tl::unexpected(checkpoint.error());
+  if (*checkpoint) {
+    auto position = parse_number(**checkpoint);
+    if (!position) return tally::fail(Code::corruption, "bad checkpoint of " + std::string(name()));
+    gen.position = Position(*position);
+  }
+  return gen;
+}
+
+Result<View> Projector::view() const {
+  auto snapshot = store_.snapshot();
+  auto gen_text = snapshot->get(generation_key());
+  if (!gen_text) return tl::unexpected(gen_text.error());
+  const std::uint64_t gen = *gen_text ? parse_number(**gen_text).value_or(0) : 1;
+  auto checkpoint = snapshot->get(checkpoint_key(gen));
+  if (!checkpoint) return tl::unexpected(checkpoint.error());
+  const Position position(*checkpoint ? parse_number(**checkpoint).value_or(0) : 0);
+  return View(std::move(snapshot), rows_prefix(gen), position);
+}
+
+Result<Position> Projector::apply_range(std::uint64_t gen, Position from, Position until,
+                                        const std::function<void(Position)>& applied) {
+  Position at = from;
+  while (at < until && !stopping_) {
+    auto events =
+        log_.read_all(at.next(), std::min<std::uint64_t>(kEventsPerBatch, until.value - at.value));
+    if (!events) return tl::unexpected(events.error());
+    if (events->empty()) break;
+    eventstore::KvBatch batch;
+    auto snapshot = store_.snapshot();
+    Rows rows(*snapshot, rows_prefix(gen), batch);
+    for (const auto& event : *events) {
+      if (auto ok = projection_.apply(event, rows); !ok) {
+        Error error = ok.error();
+        error.message =
+            fmt::format("{} at position {}: {}", name(), event.position.value, error.message);
+        return tl::unexpected(std::move(error));
+      }
+    }
+    at = events->back().position;
+    batch.put(checkpoint_key(gen), std::to_string(at.value));
+    if (auto ok = store_.write(std::move(batch)); !ok) return tl::unexpected(ok.error());
+    applied(at);
+  }
+  return at;
+}
+
+Status Projector::catch_up() {
+  auto gen = serving();
+  if (!gen) return tl::unexpected(gen.error());
+  generation_ = gen->number;
+  auto at = apply_range(gen->number, gen->position, log_.head(), [&](Position p) {
+    std::lock_guard lock(mutex_);
+    position_ = p;
+  });
+  if (!at) return tl::unexpected(at.error());
+  position_ = *at;
+  return {};
+}
+
+Status Projector::start() {
+  auto gen = serving();
+  if (!gen) return tl::unexpected(gen.error());
+  generation_ = gen->number;
+  position_ = gen->position;
+  head_at_start_ = log_.head();
+  follower_ = std::thread([this] { follow(); });
+  return {};
+}
+
+void Projector::follow() {
+  Position at = position_;
+  while (!stopping_) {
+    std::optional<std::uint64_t> rebuilt;
+    Position built;
+    {
+      std::lock_guard lock(mutex_);
+      rebuilt = std::exchange(rebuilt_, std::nullopt);
+      built = rebuilt_position_;
+    }
+    if (rebuilt) {
+      // The copy stopped where this one was a moment ago: bring it here, then serve it.
+      auto caught_up = apply_range(*rebuilt, built, at, [](Position) {});
+      if (!caught_up) return fail(caught_up.error());
+      if (auto ok = switch_to(*rebuilt, at); !ok) return fail(ok.error());
+      std::lock_guard lock(mutex_);
+      rebuilding_ = false;
+      rebuild_progress_.reset();
+    }
+    const Position head = log_.head();
+    if (head > at) {
+      auto reached = apply_range(generation_, at, head, [&](Position p) {
+        {
+          std::lock_guard lock(mutex_);
+          position_ = p;
+        }
+        advanced_.notify_all();
+      });
+      if (!reached) return fail(reached.error());
+      at = *reached;
+      continue;
+    }
+    // Wakes as soon as something is committed; the timeout only bounds how late a stop or a
+    // finished rebuild is noticed.
+    log_.wait_beyond(at, std::chrono::milliseconds(100));
+  }
+}
+
+Status Projector::switch_to(std::uint64_t gen, Position built) {
+  const std::uint64_t old = generation_;
+  eventstore::KvBatch batch;
+  batch.put(generation_key(), std::to_string(gen));
+  batch.put(checkpoint_key(gen), std::to_string(built.value));
+  const std::string old_rows = rows_prefix(old);
+  batch.erase_range(old_rows, eventstore::prefix_end(old_rows));
+  batch.erase(checkpoint_key(old));
+  if (auto ok = store_.write(std::move(batch)); !ok) return ok;
+  generation_ = gen;
+  return {};
+}
+
+Status Projector::build(std::uint64_t gen, const std::function<void(const Progress&)>& progress) {
+  {
+    // Leftovers of an interrupted rebuild into the same generation.
+    eventstore::KvBatch clear;
+    const std::string rows = rows_prefix(gen);
+    clear.erase_range(rows, eventstore::prefix_end(rows));
+    clear.erase(checkpoint_key(gen));
+    if (auto ok = store_.write(std::move(clear)); !ok) return ok;
+  }
+  const auto started = std::chrono::steady_clock::now();
+  const bool following = follower_.joinable();
+  Position at(0);
+  for (;;) {
+    // Following: chase the serving copy, which hands over once this one is close behind.
+    const Position target = following ? position_.load() : log_.head();
+    if (target.value <= at.value + (following ? kEventsPerBatch : 0)) break;
+    auto reached = apply_range(gen, at, target, [&](Position p) {
+      const double seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      const double rate = seconds > 0 ? double(p.value) / seconds : 0;
+      const auto eta = std::chrono::seconds(
+          rate > 0 ? static_cast<std::int64_t>(double(target.value - p.value) / rate) : 0);
+      Progress now{p, target, rate, eta};
+      {
+        std::lock_guard lock(mutex_);
+        rebuild_progress_ = now;
+      }
+      if (progress) progress(now);
+    });
+    if (!reached) return tl::unexpected(reached.error());
+    if (stopping_) return tally::fail(Code::shutting_down, "stopped during a rebuild");
+    at = *reached;
+  }
+  std::lock_guard lock(mutex_);
+  rebuilt_position_ = at;
+  return {};
+}
+
+Status Projector::rebuild() {
+  {
+    std::lock_guard lock(mutex_);
+    if (rebuilding_) return tally::fail(Code::invalid_argument, "a rebuild is already running");
+    rebuilding_ = true;
+    rebuild_progress_ = Progress{Position(0), log_.head(), 0, {}};
+  }
+  if (rebuilder_.joinable()) rebuilder_.join();
+  rebuilder_ = std::thread([this] {
+    const std::uint64_t gen = generation_ + 1;
+    if (auto ok = build(gen, nullptr); !ok) {
+      std::lock_guard lock(mutex_);
+      rebuilding_ = false;
+      if (ok.error().code != Code::shutting_down) error_ = ok.error();
+      return;
+    }
+    std::lock_guard lock(mutex_);
+    rebuilt_ = gen;  // the follower switches to it
+  });
+  return {};
+}
+
+Status Projector::rebuild_now(const std::function<void(const Progress&)>& progress) {
+  auto gen = serving();
+  if (!gen) return tl::unexpected(gen.error());
+  generation_ = gen->number;
+  if (auto ok = build(gen->number + 1, progress); !ok) return ok;
+  if (auto ok = switch_to(gen->number + 1, rebuilt_position_); !ok) return ok;
+  position_ = rebuilt_position_;
+  return {};
+}
+
+Position Projector::wait_for(Position position, std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(mutex_);
+  advanced_.wait_for(lock, timeout, [&] { return position_.load() >= position || error_; });
+  return position_.load();
+}
+
+void Projector::fail(Error error) {
+  {
+    std::lock_guard lock(mutex_);
+    error_ = std::move(error);
+  }
+  advanced_.notify_all();
+}
+
+ProjectorStatus Projector::status() const {
+  ProjectorStatus s;
+  s.name = std::string(name());
+  s.position = position_.load();
+  const Position head = log_.head();
+  s.lag = head.value > s.position.value ? head.value - s.position.value : 0;
+  std::lock_guard lock(mutex_);
+  s.error = error_;
+  s.rebuild = rebuild_progress_;
+  if (error_)
+    s.state = "failed";
+  else if (rebuilding_)
+    s.state = "rebuilding";
+  else if (s.position < head_at_start_)
+    s.state = "catching_up";
+  else
+    s.state = "live";
+  return s;
+}
+
+}  // namespace tally::projections

@@ -1,0 +1,120 @@
+// Runs one read model: catches up from its checkpoint, then follows the log; rebuilds a
+// fresh copy while the current one keeps serving, then switches to it atomically.
+//
+// Storage: rows under "r/<name>/<generation>/", the checkpoint (the last position applied,
+// including events the model ignores) at "c/<name>/<generation>", the serving generation at
+// "g/<name>". Rows and checkpoint go in one batch, so after a crash the model resumes exactly
+// where its rows end: every event takes effect once.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "eventstore/kv.h"
+#include "eventstore/reader.h"
+#include "projections/projection.h"
+
+namespace tally::projections {
+
+// A consistent look at one read model: rows and position from the same moment.
+class View {
+ public:
+  View(std::unique_ptr<eventstore::KvSnapshot> snapshot, std::string prefix, Position position)
+      : snapshot_(std::move(snapshot)), prefix_(std::move(prefix)), position_(position) {}
+
+  Position position() const { return position_; }  // the log position the rows reflect
+  Result<std::optional<std::string>> get(std::string_view key) const;
+  // Rows whose key starts with `prefix`, at most max, keys without the model's own prefix.
+  Result<eventstore::KvRows> scan(std::string_view prefix, std::size_t max) const;
+
+ private:
+  std::unique_ptr<eventstore::KvSnapshot> snapshot_;
+  std::string prefix_;
+  Position position_;
+};
+
+struct Progress {
+  Position position;         // applied so far
+  Position target;           // the head it is heading for
+  double events_per_second;  // since the rebuild started
+  std::chrono::seconds eta;
+};
+
+struct ProjectorStatus {
+  std::string name;
+  Position position;
+  std::uint64_t lag = 0;  // head - position
+  std::string state;      // catching_up, live, rebuilding, failed
+  std::optional<Progress> rebuild;
+  std::optional<Error> error;  // why it stopped, when failed
+};
+
+class Projector {
+ public:
+  Projector(const eventstore::Reader& log, eventstore::KvStore& store, Projection& projection);
+  ~Projector();  // stops the threads; what was written stays
+
+  std::string_view name() const { return projection_.name(); }
+
+  // Starts following the log in the background.
+  Status start();
+  // Applies everything up to the head now, in this thread (offline tools).
+  Status catch_up();
+
+  Position position() const { return position_.load(); }
+  // Waits (bounded) until the model reflects `position`; returns the position it reached.
+  Position wait_for(Position position, std::chrono::milliseconds timeout) const;
+  Result<View> view() const;
+  ProjectorStatus status() const;
+
+  // Builds a fresh copy from position 1 in the background while this one keeps serving,
+  // then switches to it. Code::invalid_argument if one is already running.
+  Status rebuild();
+  // The same, in this thread, reporting progress (offline tools). Not with start().
+  Status rebuild_now(const std::function<void(const Progress&)>& progress);
+
+ private:
+  struct Generation {
+    std::uint64_t number = 0;
+    Position position;
+  };
+  Result<Generation> serving() const;
+  // Applies log events after `from` up to `until` (inclusive) to generation `gen`.
+  Result<Position> apply_range(std::uint64_t gen, Position from, Position until,
+                               const std::function<void(Position)>& applied);
+  Status build(std::uint64_t gen, const std::function<void(const Progress&)>& progress);
+  Status switch_to(std::uint64_t gen, Position built);
+  void follow();
+  void fail(Error error);
+
+  std::string rows_prefix(std::uint64_t gen) const;
+  std::string checkpoint_key(std::uint64_t gen) const;
+  std::string generation_key() const;
+
+  const eventstore::Reader& log_;
+  eventstore::KvStore& store_;
+  Projection& projection_;
+
+  std::atomic<Position> position_{Position(0)};
+  std::atomic<std::uint64_t> generation_{0};
+  Position head_at_start_;
+  mutable std::mutex mutex_;
+  mutable std::condition_variable advanced_;
+  std::optional<Error> error_;
+  std::optional<Progress> rebuild_progress_;
+  std::optional<std::uint64_t> rebuilt_;  // a generation built up to rebuilt_position_
+  Position rebuilt_position_;
+  bool rebuilding_ = false;
+  std::atomic<bool> stopping_{false};
+  std::thread follower_;
+  std::thread rebuilder_;
+};
+
+}  // namespace tally::projections

@@ -1,0 +1,192 @@
+// The projector runtime: catching up and following, checkpoints, read-your-writes, status,
+// rebuild while serving.
+#include "projections/projector.h"
+
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "counter_totals.h"
+#include "eventstore/support.h"
+
+namespace tally::projections {
+namespace {
+
+using eventstore::test::open_log;
+using eventstore::test::TempDir;
+using eventstore::test::to_stream;
+using test::CounterTotals;
+using test::incremented_by_one;
+using test::sum_of;
+using namespace std::chrono_literals;
+
+void append_increments(eventstore::Log& log, int count, int streams = 7) {
+  for (int i = 0; i < count; ++i) {
+    const auto r = log.append(to_stream("counter-" + std::to_string(i % streams),
+                                        eventstore::ExpectedVersion::any(),
+                                        {{"counter.incremented", incremented_by_one(), {}}}));
+    REQUIRE(r);
+  }
+}
+
+std::unique_ptr<eventstore::KvStore> open_store(const TempDir& dir) {
+  return eventstore::KvStore::open(dir.data() / "views").value();
+}
+
+eventstore::KvRows rows_of(const Projector& p) {
+  return p.view().value().scan("", 1'000'000).value();
+}
+
+TEST_CASE("a projector catches up at start, then follows new positions") {
+  TempDir dir;
+  auto log = open_log(dir.data());
+  auto store = open_store(dir);
+  append_increments(*log, 50);
+  CounterTotals totals;
+  Projector projector(*log, *store, totals);
+  REQUIRE(projector.start());
+  CHECK(projector.wait_for(Position(50), 2s) >= Position(50));
+  append_increments(*log, 25);
+  CHECK(projector.wait_for(Position(75), 2s) == Position(75));
+  auto view = projector.view().value();
+  CHECK(view.position() == Position(75));
+  CHECK(sum_of(view) == 75);
+  // counter-0 got i = 0, 7, …, 49 of the first 50 and 0, 7, 14, 21 of the next 25.
+  CHECK(view.get("counter-0").value() == std::optional<std::string>("12"));
+}
+
+TEST_CASE("a restarted projector resumes from its checkpoint: every event counts once") {
+  TempDir dir;
+  auto log = open_log(dir.data());
+  auto store = open_store(dir);
+  CounterTotals totals;
+  append_increments(*log, 30);
+  {
+    Projector projector(*log, *store, totals);
+    REQUIRE(projector.catch_up());
+  }
+  append_increments(*log, 12);
+  Projector projector(*log, *store, totals);
+  REQUIRE(projector.catch_up());
+  auto view = projector.view().value();
+  CHECK(view.position() == Position(42));
+  CHECK(sum_of(view) == 42);
+}
+
+TEST_CASE("wait_for gives up after its timeout and says how far the model got") {
+  TempDir dir;
+  auto log = open_log(dir.data());
+  auto store = open_store(dir);
+  append_increments(*log, 3);
+  CounterTotals totals;
+  Projector projector(*log, *store, totals);
+  REQUIRE(projector.start());
+  const auto started = std::chrono::steady_clock::now();
+  CHECK(projector.wait_for(Position(100), 200ms) == Position(3));
+  CHECK(std::chrono::steady_clock::now() - started >= 200ms);
+}
+
+TEST_CASE("status reports position, lag and state") {
+  TempDir dir;
+  auto log = open_log(dir.data());
+  auto store = open_store(dir);
+  append_increments(*log, 20);
+  CounterTotals totals;
+  Projector projector(*log, *store, totals);
+  auto before = projector.status();
+  CHECK(before.name == "counter_totals");
+  CHECK(before.lag == 20);
+  REQUIRE(projector.start());
+  projector.wait_for(Position(20), 2s);
+  auto after = projector.status();
+  CHECK(after.position == Position(20));
+  CHECK(after.lag == 0);
+  CHECK(after.state == "live");
+}
+
+TEST_CASE("an event the model cannot read stops it with the position, not a crash") {
+  TempDir dir;
+  auto log = open_log(dir.data());
+  auto store = open_store(dir);
+  append_increments(*log, 2);
+  REQUIRE(log->append(eventstore::test::one_event("counter-x", "not json")));
+  CounterTotals totals;
+  Projector projector(*log, *store, totals);
+  REQUIRE(projector.start());
+  projector.wait_for(Position(3), 2s);
+  auto status = projector.status();
+  CHECK(status.state == "failed");
+  REQUIRE(status.error);
+  CHECK(status.error->message.find("position 3") != std::string::npos);
+  CHECK(projector.position() < Position(3));  // the event's batch was not written
+}
+
+TEST_CASE("an offline rebuild gives the same rows and reports progress up to the head") {
+  TempDir dir;
+  auto log = open_log(dir.data());
+  auto store = open_store(dir);
+  append_increments(*log, 2500);
+  CounterTotals totals;
+  Projector projector(*log, *store, totals);
+  REQUIRE(projector.catch_up());
+  const auto before = rows_of(projector);
+  std::vector<Position> reported;
+  REQUIRE(projector.rebuild_now([&](const Progress& p) {
+    reported.push_back(p.position);
+    CHECK(p.target == Position(2500));
+  }));
+  CHECK(rows_of(projector) == before);
+  CHECK(projector.view().value().position() == Position(2500));
+  REQUIRE(reported.size() >= 3);
+  CHECK(std::is_sorted(reported.begin(), reported.end()));
+  CHECK(reported.back() == Position(2500));
+}
+
+TEST_CASE("a rebuild while serving: answers never go missing or stale, then it switches") {
+  TempDir dir;
+  auto log = open_log(dir.data());
+  auto store = open_store(dir);
+  append_increments(*log, 5000);
+  CounterTotals totals;
+  Projector projector(*log, *store, totals);
+  REQUIRE(projector.start());
+  REQUIRE(projector.wait_for(Position(5000), 5s) == Position(5000));
+
+  std::atomic<bool> writing{true};
+  std::atomic<int> bad_views{0}, stale{0}, reads{0};
+  std::thread writer([&] {
+    append_increments(*log, 1500);
+    writing = false;
+  });
+  std::thread reader([&] {
+    while (writing) {
+      const Position wanted = log->head();
+      projector.wait_for(wanted, 2s);
+      auto view = projector.view();
+      if (!view || sum_of(*view) != static_cast<std::int64_t>(view->position().value))
+        ++bad_views;
+      else if (view->position() < wanted)
+        ++stale;
+      ++reads;
+    }
+  });
+  REQUIRE(projector.rebuild());
+  CHECK(projector.status().state == "rebuilding");
+  writer.join();
+  reader.join();
+  CHECK(bad_views == 0);
+  CHECK(stale == 0);
+  CHECK(reads > 0);
+  // The rebuilt copy takes over.
+  for (int i = 0; i < 100 && projector.status().state == "rebuilding"; ++i)
+    std::this_thread::sleep_for(50ms);
+  CHECK(projector.status().state == "live");
+  projector.wait_for(Position(6500), 2s);
+  auto view = projector.view().value();
+  CHECK(view.position() == Position(6500));
+  CHECK(sum_of(view) == 6500);
+}
+
+}  // namespace
+}  // namespace tally::projections
