@@ -23,8 +23,14 @@ Result<std::optional<std::string>> View::get(std::string_view key) const {
 }
 
 Result<eventstore::KvRows> View::scan(std::string_view prefix, std::size_t max) const {
-  const std::string from = prefix_ + std::string(prefix);
-  auto rows = snapshot_->scan(from, eventstore::prefix_end(from), max);
+  return range(prefix, eventstore::prefix_end(prefix), max);
+}
+
+Result<eventstore::KvRows> View::range(std::string_view from, std::string_view to,
+                                       std::size_t max) const {
+  const std::string upper =
+      to.empty() ? eventstore::prefix_end(prefix_) : prefix_ + std::string(to);
+  auto rows = snapshot_->scan(prefix_ + std::string(from), upper, max);
   if (!rows) return rows;
   for (auto& row : *rows) row.first.erase(0, prefix_.size());
   return rows;

@@ -33,6 +33,9 @@ class View {
   Result<std::optional<std::string>> get(std::string_view key) const;
   // Rows whose key starts with `prefix`, at most max, keys without the model's own prefix.
   Result<eventstore::KvRows> scan(std::string_view prefix, std::size_t max) const;
+  // Rows with from <= key < to, at most max; an empty `to` means no upper bound.
+  Result<eventstore::KvRows> range(std::string_view from, std::string_view to,
+                                   std::size_t max) const;
 
  private:
   std::unique_ptr<eventstore::KvSnapshot> snapshot_;

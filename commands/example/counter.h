@@ -9,6 +9,7 @@
 #include <variant>
 #include <vector>
 
+#include "commands/due_items.h"
 #include "commands/runtime.h"
 #include "core/clock.h"
 #include "eventstore/event.h"
@@ -49,6 +50,9 @@ struct Counter {
   static std::string answer(const State& after, const Command& command);
   static eventstore::NewEvent encode(const Event& event);
   static Result<Event> decode(const eventstore::RecordedEvent& event);
+
+  // The process: a due reset item calls for resetting that counter at that due time.
+  static Command on_due(const DueItem& item) { return Reset{item.ref, item.due_at}; }
 };
 
 // The schedule kind of a counter's reset, and its due item's ref is the counter id.

@@ -10,8 +10,8 @@
 #include <random>
 #include <thread>
 
-#include "counter_totals.h"
-#include "eventstore/support.h"
+#include "projections/example/counter_views.h"
+#include "support.h"
 
 namespace tally::projections {
 namespace {
@@ -25,16 +25,14 @@ constexpr int kKillCycles = 6;
   auto log = eventstore::Log::open(dir);
   auto store = log ? eventstore::KvStore::open(dir / "views") : tl::unexpected(log.error());
   if (!log || !store) _exit(2);
-  test::CounterTotals totals;
+  example::CounterTotals totals;
   Projector projector(**log, **store, totals);
   if (!projector.start()) _exit(3);
   std::vector<std::thread> appenders;
   for (int t = 0; t < 4; ++t)
     appenders.emplace_back([&, t] {
       for (;;) {
-        auto r = (*log)->append(eventstore::test::to_stream(
-            "counter-" + std::to_string(t), eventstore::ExpectedVersion::any(),
-            {{"counter.incremented", test::incremented_by_one(), {}}}));
+        auto r = (*log)->append(test::increment_of("counter-" + std::to_string(t)));
         if (!r) _exit(4);
       }
     });
@@ -61,13 +59,13 @@ TEST_CASE("after a kill, the restarted projector's rows equal a fresh rebuild") 
 
     auto log = eventstore::test::open_log(dir.data());
     auto store = eventstore::KvStore::open(dir.data() / "views").value();
-    test::CounterTotals totals;
+    example::CounterTotals totals;
     Projector projector(*log, *store, totals);
     REQUIRE(projector.catch_up());
     const auto resumed = projector.view().value();
     CAPTURE(cycle);
     CHECK(resumed.position() == log->head());
-    CHECK(test::sum_of(resumed) == static_cast<std::int64_t>(log->head().value));
+    CHECK(example::sum_of(resumed).value() == static_cast<std::int64_t>(log->head().value));
     const auto resumed_rows = resumed.scan("", 1'000'000).value();
     REQUIRE(projector.rebuild_now(nullptr));
     CHECK(projector.view().value().scan("", 1'000'000).value() == resumed_rows);

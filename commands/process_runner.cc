@@ -1,0 +1,91 @@
+#include "commands/process_runner.h"
+
+#include <fmt/format.h>
+#include <pthread.h>
+
+namespace tally::commands {
+namespace {
+
+std::tuple<std::string, std::string, std::int64_t> identity(const DueItem& item) {
+  return {item.kind, item.ref, item.due_at.time_since_epoch().count()};
+}
+
+}  // namespace
+
+std::string firing_key(const DueItem& item) {
+  return fmt::format("process/{}/{}/{}", item.kind, item.ref,
+                     item.due_at.time_since_epoch().count());
+}
+
+ProcessRunner::ProcessRunner(const Clock& clock, const DueItems& items,
+                             std::map<std::string, Fire> fires, Options options)
+    : clock_(clock), items_(items), fires_(std::move(fires)), options_(options) {}
+
+ProcessRunner::~ProcessRunner() {
+  stopping_ = true;
+  if (thread_.joinable()) thread_.join();
+}
+
+void ProcessRunner::start() {
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "tally-process");
+    loop();
+  });
+}
+
+Result<std::size_t> ProcessRunner::run_once() {
+  std::lock_guard lock(mutex_);
+  const Timestamp now = clock_.now();
+  auto due = items_.due(now, options_.batch);
+  if (!due) return tl::unexpected(due.error());
+  // Items fired earlier and no longer listed have been projected away: forget them.
+  std::set<std::tuple<std::string, std::string, std::int64_t>> listed;
+  for (const auto& item : *due) listed.insert(identity(item));
+  std::erase_if(fired_, [&](const auto& id) { return !listed.contains(id); });
+
+  std::size_t fired = 0;
+  for (const auto& item : *due) {
+    if (stopping_) break;
+    if (fired_.contains(identity(item))) continue;
+    auto fire = fires_.find(item.kind);
+    if (fire == fires_.end()) continue;  // a kind served elsewhere (or not yet)
+    auto outcome = fire->second(item);
+    std::lock_guard stats_lock(stats_mutex_);
+    if (outcome) {
+      const auto lag =
+          std::chrono::duration_cast<std::chrono::microseconds>(clock_.now() - item.due_at).count();
+      const auto lag_micros = static_cast<std::uint64_t>(std::max<std::int64_t>(lag, 0));
+      ++stats_.fired;
+      stats_.lag_micros_total += lag_micros;
+      stats_.lag_micros_max = std::max(stats_.lag_micros_max, lag_micros);
+      fired_.insert(identity(item));
+      ++fired;
+    } else if (outcome.error().code == Code::rejected) {
+      ++stats_.not_applicable;
+      fired_.insert(identity(item));
+    } else {
+      ++stats_.failed;  // not remembered: tried again next round
+    }
+  }
+  return fired;
+}
+
+void ProcessRunner::loop() {
+  while (!stopping_) {
+    ignore_failure(run_once(), "a round that cannot read the schedules is retried next tick");
+    auto wait = options_.tick;
+    if (auto next = items_.next_due(); next && *next) {
+      const auto until =
+          std::chrono::duration_cast<std::chrono::milliseconds>(**next - clock_.now());
+      wait = std::clamp(until, std::chrono::milliseconds(0), options_.tick);
+    }
+    items_.wait_for_change(wait);
+  }
+}
+
+FiringStats ProcessRunner::stats() const {
+  std::lock_guard lock(stats_mutex_);
+  return stats_;
+}
+
+}  // namespace tally::commands

@@ -1,0 +1,98 @@
+#include "projections/schedules.h"
+
+#include <fmt/format.h>
+
+#include <charconv>
+
+namespace tally::projections {
+namespace {
+
+// Rows: "due/<due>/<ref>\0<kind>" -> "" orders items by due time then ref;
+// "item/<kind>\0<ref>" -> "<due>" finds an item's row to move or remove it.
+// <due> is 16 hex digits of the microseconds offset by 2^63, so that it sorts as a number.
+constexpr std::string_view kDue = "due/";
+constexpr std::string_view kItem = "item/";
+
+std::string due_text(Timestamp t) {
+  const auto biased = static_cast<std::uint64_t>(t.time_since_epoch().count()) ^ (1ULL << 63);
+  return fmt::format("{:016x}", biased);
+}
+
+std::optional<Timestamp> parse_due(std::string_view text) {
+  std::uint64_t biased = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), biased, 16);
+  if (ec != std::errc() || end != text.data() + text.size() || text.size() != 16)
+    return std::nullopt;
+  return Timestamp(std::chrono::microseconds(static_cast<std::int64_t>(biased ^ (1ULL << 63))));
+}
+
+std::string due_key(const ScheduleItem& item) {
+  return fmt::format("{}{}/{}", kDue, due_text(item.due_at), item.ref) + '\0' + item.kind;
+}
+
+std::string item_key(std::string_view kind, std::string_view ref) {
+  return std::string(kItem) + std::string(kind) + '\0' + std::string(ref);
+}
+
+std::string_view category_of(std::string_view stream) {
+  return stream.substr(0, stream.find('-'));
+}
+
+}  // namespace
+
+Schedules::Schedules(std::vector<std::pair<std::string, ScheduleRule>> rules)
+    : rules_(std::move(rules)) {}
+
+Status Schedules::apply(const eventstore::RecordedEvent& event, Rows& rows) {
+  const auto category = category_of(event.stream);
+  for (const auto& [owner, rule] : rules_) {
+    if (owner != category) continue;
+    auto changes = rule(event);
+    if (!changes) return tl::unexpected(changes.error());
+    for (const auto& change : *changes) {
+      const std::string key = item_key(change.item.kind, change.item.ref);
+      auto existing = rows.get(key);
+      if (!existing) return tl::unexpected(existing.error());
+      if (*existing) {
+        auto due = parse_due(**existing);
+        if (!due) return tally::fail(Code::corruption, "bad due time in schedules");
+        rows.erase(due_key({change.item.kind, *due, change.item.ref}));
+        rows.erase(key);
+      }
+      if (change.op == ScheduleChange::Op::add) {
+        rows.put(due_key(change.item), "");
+        rows.put(key, due_text(change.item.due_at));
+      }
+    }
+  }
+  return {};
+}
+
+Result<std::vector<ScheduleItem>> Schedules::list(const View& view, const Query& query) {
+  std::vector<ScheduleItem> items;
+  std::string from = std::string(kDue) + (query.from ? due_text(*query.from) : std::string());
+  const std::string to =
+      query.to ? std::string(kDue) + due_text(*query.to) : eventstore::prefix_end(kDue);
+  constexpr std::size_t kPage = 1000;
+  while (items.size() < query.limit) {
+    auto rows = view.range(from, to, kPage);
+    if (!rows) return tl::unexpected(rows.error());
+    for (const auto& [key, value] : *rows) {
+      const std::string_view rest = std::string_view(key).substr(kDue.size());
+      const auto nul = rest.find('\0');
+      auto due = parse_due(rest.substr(0, 16));
+      if (!due || nul == std::string_view::npos || nul < 17)
+        return tally::fail(Code::corruption, "bad schedules row");
+      ScheduleItem item{std::string(rest.substr(nul + 1)), *due,
+                        std::string(rest.substr(17, nul - 17))};
+      if (query.kind && item.kind != *query.kind) continue;
+      items.push_back(std::move(item));
+      if (items.size() >= query.limit) return items;
+    }
+    if (rows->size() < kPage) break;
+    from = rows->back().first + '\0';  // just after the last row read
+  }
+  return items;
+}
+
+}  // namespace tally::projections
