@@ -111,4 +111,32 @@ Result<std::unique_ptr<RawBaseline>> RawBaseline::open(const std::filesystem::pa
   return std::unique_ptr<RawBaseline>(new WriterThreadBaseline(std::move(*db)));
 }
 
+Result<RawScan> raw_scan_events(const std::filesystem::path& data_dir) {
+  const std::string path = (data_dir / "log").string();
+  std::vector<std::string> names;
+  auto s = rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path, &names);
+  if (!s.ok()) return tl::unexpected(rocks::to_error(s, "listing the log's families"));
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (const auto& name : names) descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions());
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  s = rocksdb::DB::OpenForReadOnly(rocksdb::DBOptions(), path, descriptors, &handles, &raw);
+  if (!s.ok()) return tl::unexpected(rocks::to_error(s, "opening the log read-only"));
+  std::unique_ptr<rocksdb::DB> db(raw);
+  RawScan scan;
+  Status status;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (names[i] != "events") continue;
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), handles[i]));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      ++scan.events;
+      scan.bytes += it->value().size();
+    }
+    status = rocks::check(it->status(), "scanning the log");
+  }
+  for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
+  if (!status) return tl::unexpected(status.error());
+  return scan;
+}
+
 }  // namespace tally::eventstore

@@ -3,6 +3,7 @@
 // stream index, hash chain, idempotency, version checks).
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <string_view>
@@ -28,5 +29,14 @@ class RawBaseline {
   // Stores `value` under the next key; durable when it returns.
   virtual Status append(std::string_view value) = 0;
 };
+
+// The bar for reading (`tally bench rebuild`): a plain RocksDB iterator over the stored
+// events of the closed log in `data_dir`, in position order, decoding nothing. Returns the
+// number of events and the bytes of their stored values.
+struct RawScan {
+  std::uint64_t events = 0;
+  std::uint64_t bytes = 0;
+};
+Result<RawScan> raw_scan_events(const std::filesystem::path& data_dir);
 
 }  // namespace tally::eventstore

@@ -3,9 +3,11 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/result.h"
 #include "eventstore/event.h"
@@ -13,22 +15,36 @@
 
 namespace tally::projections {
 
-// One batch of row changes of one read model, readable before it is written: get() sees
-// what earlier events of the same batch put.
+// The rows of one read model as its projector changes them. Reads see every change made so
+// far, written or not; a row changed many times between writes is written once, with its
+// last value. Rows read or written are remembered (up to a bound), so a model that touches
+// the same rows again and again does not read them back from the store: the projector is
+// the only writer of its rows, so what it remembers stays true.
 class Rows {
  public:
-  Rows(const eventstore::KvSnapshot& base, std::string prefix, eventstore::KvBatch& batch)
-      : base_(base), prefix_(std::move(prefix)), batch_(batch) {}
+  // `base` is the store as it was before these changes.
+  Rows(std::unique_ptr<eventstore::KvSnapshot> base, std::string prefix)
+      : base_(std::move(base)), prefix_(std::move(prefix)) {}
 
-  Result<std::optional<std::string>> get(std::string_view key) const;
+  Result<std::optional<std::string>> get(std::string_view key);
   void put(std::string_view key, std::string_view value);
   void erase(std::string_view key);
 
+  // Adds the changes since the last call to `batch` (under the model's prefix).
+  void write_to(eventstore::KvBatch& batch);
+
  private:
-  const eventstore::KvSnapshot& base_;
+  struct Row {
+    std::optional<std::string> value;
+    bool changed = false;  // since the last write_to
+  };
+  using Known = std::map<std::string, Row, std::less<>>;
+  void change(std::string_view key, std::optional<std::string> value);
+
+  std::unique_ptr<eventstore::KvSnapshot> base_;
   const std::string prefix_;
-  eventstore::KvBatch& batch_;
-  std::map<std::string, std::optional<std::string>, std::less<>> staged_;
+  Known known_;
+  std::vector<Known::iterator> changed_;  // the rows marked changed
 };
 
 class Projection {

@@ -7,8 +7,6 @@
 namespace tally::projections {
 namespace {
 
-constexpr std::size_t kEventsPerBatch = 1000;
-
 std::optional<std::uint64_t> parse_number(std::string_view text) {
   std::uint64_t value = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
@@ -37,8 +35,11 @@ Result<eventstore::KvRows> View::range(std::string_view from, std::string_view t
 }
 
 Projector::Projector(const eventstore::Reader& log, eventstore::KvStore& store,
-                     Projection& projection)
-    : log_(log), store_(store), projection_(projection) {}
+                     Projection& projection, std::size_t events_per_batch)
+    : log_(log),
+      store_(store),
+      projection_(projection),
+      events_per_batch_(std::max<std::size_t>(events_per_batch, 1)) {}
 
 Projector::~Projector() {
   stopping_ = true;
@@ -92,14 +93,12 @@ Result<View> Projector::view() const {
 Result<Position> Projector::apply_range(std::uint64_t gen, Position from, Position until,
                                         const std::function<void(Position)>& applied) {
   Position at = from;
+  Rows rows(store_.snapshot(), rows_prefix(gen));
   while (at < until && !stopping_) {
-    auto events =
-        log_.read_all(at.next(), std::min<std::uint64_t>(kEventsPerBatch, until.value - at.value));
+    auto events = log_.read_all(at.next(),
+                                std::min<std::uint64_t>(events_per_batch_, until.value - at.value));
     if (!events) return tl::unexpected(events.error());
     if (events->empty()) break;
-    eventstore::KvBatch batch;
-    auto snapshot = store_.snapshot();
-    Rows rows(*snapshot, rows_prefix(gen), batch);
     for (const auto& event : *events) {
       if (auto ok = projection_.apply(event, rows); !ok) {
         Error error = ok.error();
@@ -109,6 +108,8 @@ Result<Position> Projector::apply_range(std::uint64_t gen, Position from, Positi
       }
     }
     at = events->back().position;
+    eventstore::KvBatch batch;
+    rows.write_to(batch);
     batch.put(checkpoint_key(gen), std::to_string(at.value));
     if (auto ok = store_.write(std::move(batch)); !ok) return tl::unexpected(ok.error());
     applied(at);
@@ -205,7 +206,7 @@ Status Projector::build(std::uint64_t gen, const std::function<void(const Progre
   for (;;) {
     // Following: chase the serving copy, which hands over once this one is close behind.
     const Position target = following ? position_.load() : log_.head();
-    if (target.value <= at.value + (following ? kEventsPerBatch : 0)) break;
+    if (target.value <= at.value + (following ? events_per_batch_ : 0)) break;
     auto reached = apply_range(gen, at, target, [&](Position p) {
       const double seconds =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

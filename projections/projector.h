@@ -61,7 +61,10 @@ struct ProjectorStatus {
 
 class Projector {
  public:
-  Projector(const eventstore::Reader& log, eventstore::KvStore& store, Projection& projection);
+  // `events_per_batch`: events applied per write of rows and checkpoint. Larger batches write
+  // a row changed by many events once; smaller ones show progress in finer steps.
+  Projector(const eventstore::Reader& log, eventstore::KvStore& store, Projection& projection,
+            std::size_t events_per_batch = 8192);
   ~Projector();  // stops the threads; what was written stays
 
   std::string_view name() const { return projection_.name(); }
@@ -104,6 +107,7 @@ class Projector {
   const eventstore::Reader& log_;
   eventstore::KvStore& store_;
   Projection& projection_;
+  const std::size_t events_per_batch_;
 
   std::atomic<Position> position_{Position(0)};
   std::atomic<std::uint64_t> generation_{0};

@@ -16,6 +16,7 @@
 
 #include "eventstore/log.h"
 #include "eventstore/raw_baseline.h"
+#include "tools/bench_support.h"
 #include "tools/commands.h"
 
 namespace tally::tools {
@@ -34,74 +35,13 @@ struct Settings {
   std::string only;  // "tally" or "raw": run one side alone, e.g. under a profiler
 };
 
-struct Figures {
-  double events_per_second = 0;
-  double p50_us = 0;
-  double p99_us = 0;
-};
-
-// One producer's appends: `submit(i, done)` starts append i and calls done() when it is durable.
-using Submit = std::function<void(int producer, std::function<void()> done)>;
-
-// Runs `events` appends spread over the producers, each keeping `inflight` appends pending,
-// and measures throughput and per-append latency.
-Figures drive(const Settings& s, const Submit& submit) {
-  std::vector<std::vector<double>> latencies(s.producers);
-  std::vector<std::thread> threads;
-  const auto start = Clock::now();
-  for (int p = 0; p < s.producers; ++p) {
-    threads.emplace_back([&, p] {
-      const int quota = s.events / s.producers + (p < s.events % s.producers ? 1 : 0);
-      auto& mine = latencies[p];
-      mine.reserve(quota);
-      std::mutex mutex;
-      std::condition_variable changed;
-      int started = 0, finished = 0;
-      std::unique_lock lock(mutex);
-      while (finished < quota) {
-        while (started < quota && started - finished < s.inflight) {
-          ++started;
-          lock.unlock();
-          const auto begun = Clock::now();
-          submit(p, [&, begun] {
-            const double us =
-                std::chrono::duration<double, std::micro>(Clock::now() - begun).count();
-            {
-              std::lock_guard done_lock(mutex);
-              mine.push_back(us);
-              ++finished;
-            }
-            changed.notify_one();  // after unlocking: the producer wakes to a free mutex
-          });
-          lock.lock();
-        }
-        changed.wait(lock, [&] {
-          return finished == quota || (started < quota && started - finished < s.inflight);
-        });
-      }
-    });
-  }
-  for (auto& t : threads) t.join();
-  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  std::vector<double> all;
-  for (auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
-  std::sort(all.begin(), all.end());
-  auto pct = [&](double q) { return all.empty() ? 0 : all[std::size_t(q * (all.size() - 1))]; };
-  return Figures{double(all.size()) / seconds, pct(0.50), pct(0.99)};
-}
-
-[[noreturn]] void die(const std::string& what) {
-  fmt::print(stderr, "tally bench: {}\n", what);
-  std::exit(2);
-}
-
 Figures bench_tally(const Settings& s, const fs::path& dir, const std::string& payload) {
   auto log = eventstore::Log::open(dir);
   if (!log) die(describe(log.error()));
   std::vector<std::string> streams;
   for (int p = 0; p < s.producers; ++p) streams.push_back("bench-" + std::to_string(p));
   std::atomic<bool> failed{false};
-  auto figures = drive(s, [&](int p, std::function<void()> done) {
+  auto figures = drive(s.producers, s.events, s.inflight, [&](int p, std::function<void()> done) {
     eventstore::AppendRequest r;
     r.streams.push_back({streams[p],
                          eventstore::ExpectedVersion::any(),
@@ -131,9 +71,7 @@ Figures bench_raw(const Settings& s, const fs::path& dir, const std::string& pay
   if (!raw) die(describe(raw.error()));
   std::atomic<bool> failed{false};
   // The raw baselines are synchronous: producers keep one append in flight.
-  Settings sync = s;
-  sync.inflight = 1;
-  auto figures = drive(sync, [&](int, std::function<void()> done) {
+  auto figures = drive(s.producers, s.events, 1, [&](int, std::function<void()> done) {
     if (!(*raw)->append(payload)) failed = true;
     done();
   });
@@ -141,23 +79,10 @@ Figures bench_raw(const Settings& s, const fs::path& dir, const std::string& pay
   return figures;
 }
 
-Figures median(std::vector<Figures> runs) {
-  std::sort(runs.begin(), runs.end(),
-            [](auto& a, auto& b) { return a.events_per_second < b.events_per_second; });
-  return runs[runs.size() / 2];
-}
-
-void print_row(std::string_view name, const Figures& f) {
-  fmt::print("{:<34} {:>12.0f} {:>10.0f} {:>10.0f}\n", name, f.events_per_second, f.p50_us,
-             f.p99_us);
-}
-
 void run(const Settings& s) {
   if (s.producers < 1 || s.events < s.producers || s.payload < 0 || s.inflight < 1 || s.runs < 1)
     die("need producers >= 1, events >= producers, payload >= 0, inflight >= 1, runs >= 1");
-  const fs::path root =
-      s.dir.empty() ? fs::temp_directory_path() / ("tally-bench-" + std::to_string(::getpid()))
-                    : fs::path(s.dir);
+  const fs::path root = scratch_dir(s.dir);
   std::string payload(s.payload, '\0');
   std::mt19937 random(42);
   for (auto& c : payload) c = static_cast<char>('a' + random() % 26);
@@ -181,26 +106,23 @@ void run(const Settings& s) {
     tally.push_back(ours ? bench_tally(s, dir / "tally", payload) : Figures{});
     fs::remove_all(dir);
     fmt::print("run {}: tally {:.0f}/s, raw write group {:.0f}/s, raw writer thread {:.0f}/s\n",
-               r + 1, tally.back().events_per_second, group.back().events_per_second,
-               thread.back().events_per_second);
+               r + 1, tally.back().per_second, group.back().per_second, thread.back().per_second);
   }
   if (s.dir.empty()) fs::remove_all(root);
 
   const Figures t = median(tally), g = median(group), w = median(thread);
-  const Figures& best = g.events_per_second >= w.events_per_second ? g : w;
+  const Figures& best = g.per_second >= w.per_second ? g : w;
   fmt::print("\n{:<34} {:>12} {:>10} {:>10}\n", "", "events/s", "p50 µs", "p99 µs");
   print_row("tally log (append)", t);
   print_row("raw RocksDB, write group", g);
   print_row("raw RocksDB, one writer thread", w);
-  fmt::print("\ntally / best raw = {:.2f}\n", t.events_per_second / best.events_per_second);
+  fmt::print("\ntally / best raw = {:.2f}\n", t.per_second / best.per_second);
 }
 
 }  // namespace
 
-void add_bench_command(CLI::App& app) {
-  auto* bench = app.add_subcommand("bench", "Benchmarks (loopback and local disk only)");
-  bench->require_subcommand(1);
-  auto* append = bench->add_subcommand(
+void add_bench_append(CLI::App& bench) {
+  auto* append = bench.add_subcommand(
       "append",
       "Append throughput and latency of the log with fsync on, next to plain RocksDB synced "
       "writes of the same payloads, in the same run");

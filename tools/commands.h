@@ -6,7 +6,11 @@
 
 namespace tally::tools {
 
-void add_bench_command(CLI::App& app);   // tally bench append …
-void add_verify_command(CLI::App& app);  // tally verify
+void add_bench_command(CLI::App& app);     // tally bench …, made of:
+void add_bench_append(CLI::App& bench);    //   tally bench append
+void add_bench_commands(CLI::App& bench);  //   tally bench commands
+void add_bench_rebuild(CLI::App& bench);   //   tally bench rebuild
+void add_rebuild_command(CLI::App& app);   // tally rebuild
+void add_verify_command(CLI::App& app);    // tally verify
 
 }  // namespace tally::tools

@@ -4,6 +4,7 @@ int main(int argc, char** argv) {
   CLI::App app{"tally: an event-sourced ledger for coupons, seats, messages and memberships"};
   app.require_subcommand(1);
   tally::tools::add_bench_command(app);
+  tally::tools::add_rebuild_command(app);
   tally::tools::add_verify_command(app);
   CLI11_PARSE(app, argc, argv);
   return 0;

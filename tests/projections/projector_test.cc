@@ -118,7 +118,7 @@ TEST_CASE("an offline rebuild gives the same rows and reports progress up to the
   auto store = open_store(dir);
   append_increments(*log, 2500);
   CounterTotals totals;
-  Projector projector(*log, *store, totals);
+  Projector projector(*log, *store, totals, /*events_per_batch=*/1000);
   REQUIRE(projector.catch_up());
   const auto before = rows_of(projector);
   std::vector<Position> reported;
