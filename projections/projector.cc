@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <charconv>
+#include <future>
 
 namespace tally::projections {
 namespace {
@@ -92,13 +93,23 @@ Result<View> Projector::view() const {
 
 Result<Position> Projector::apply_range(std::uint64_t gen, Position from, Position until,
                                         const std::function<void(Position)>& applied) {
+  // Reads and decodes the next page on another thread while this one applies the current:
+  // positions are gap-free up to `until` (<= head), so where each page starts is known.
+  auto fetch = [this, until](Position after) {
+    return std::async(std::launch::async, [this, after, until] {
+      return log_.read_all(after.next(),
+                           std::min<std::uint64_t>(events_per_batch_, until.value - after.value));
+    });
+  };
   Position at = from;
   Rows rows(store_.snapshot(), rows_prefix(gen));
-  while (at < until && !stopping_) {
-    auto events = log_.read_all(at.next(),
-                                std::min<std::uint64_t>(events_per_batch_, until.value - at.value));
+  auto next = at < until ? fetch(at) : decltype(fetch(at)){};
+  while (next.valid() && !stopping_) {
+    auto events = next.get();
     if (!events) return tl::unexpected(events.error());
     if (events->empty()) break;
+    const Position last = events->back().position;
+    if (last < until) next = fetch(last);
     for (const auto& event : *events) {
       if (auto ok = projection_.apply(event, rows); !ok) {
         Error error = ok.error();
@@ -107,7 +118,7 @@ Result<Position> Projector::apply_range(std::uint64_t gen, Position from, Positi
         return tl::unexpected(std::move(error));
       }
     }
-    at = events->back().position;
+    at = last;
     eventstore::KvBatch batch;
     rows.write_to(batch);
     batch.put(checkpoint_key(gen), std::to_string(at.value));

@@ -10,6 +10,7 @@ void add_bench_command(CLI::App& app) {
   add_bench_append(*bench);
   add_bench_commands(*bench);
   add_bench_rebuild(*bench);
+  add_bench_firing(*bench);
 }
 
 }  // namespace tally::tools

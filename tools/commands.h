@@ -10,6 +10,7 @@ void add_bench_command(CLI::App& app);     // tally bench …, made of:
 void add_bench_append(CLI::App& bench);    //   tally bench append
 void add_bench_commands(CLI::App& bench);  //   tally bench commands
 void add_bench_rebuild(CLI::App& bench);   //   tally bench rebuild
+void add_bench_firing(CLI::App& bench);    //   tally bench firing
 void add_rebuild_command(CLI::App& app);   // tally rebuild
 void add_verify_command(CLI::App& app);    // tally verify
 
