@@ -2,20 +2,14 @@
 
 #include <fmt/format.h>
 
-#include <charconv>
 #include <future>
 
+#include "core/numbers.h"
+
+#include "core/numbers.h"
+
 namespace tally::projections {
-namespace {
-
-std::optional<std::uint64_t> parse_number(std::string_view text) {
-  std::uint64_t value = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
-  return value;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 Result<std::optional<std::string>> View::get(std::string_view key) const {
   return snapshot_->get(prefix_ + std::string(key));
@@ -66,14 +60,14 @@ Result<Projector::Generation> Projector::serving() const {
   if (!gen_text) return tl::unexpected(gen_text.error());
   Generation gen{1, Position(0)};
   if (*gen_text) {
-    auto number = parse_number(**gen_text);
+    auto number = parse_number<std::uint64_t>(**gen_text);
     if (!number) return tally::fail(Code::corruption, "bad generation of " + std::string(name()));
     gen.number = *number;
   }
   auto checkpoint = snapshot->get(checkpoint_key(gen.number));
   if (!checkpoint) return tl::unexpected(checkpoint.error());
   if (*checkpoint) {
-    auto position = parse_number(**checkpoint);
+    auto position = parse_number<std::uint64_t>(**checkpoint);
     if (!position) return tally::fail(Code::corruption, "bad checkpoint of " + std::string(name()));
     gen.position = Position(*position);
   }
@@ -84,10 +78,10 @@ Result<View> Projector::view() const {
   auto snapshot = store_.snapshot();
   auto gen_text = snapshot->get(generation_key());
   if (!gen_text) return tl::unexpected(gen_text.error());
-  const std::uint64_t gen = *gen_text ? parse_number(**gen_text).value_or(0) : 1;
+  const std::uint64_t gen = *gen_text ? parse_number<std::uint64_t>(**gen_text).value_or(0) : 1;
   auto checkpoint = snapshot->get(checkpoint_key(gen));
   if (!checkpoint) return tl::unexpected(checkpoint.error());
-  const Position position(*checkpoint ? parse_number(**checkpoint).value_or(0) : 0);
+  const Position position(*checkpoint ? parse_number<std::uint64_t>(**checkpoint).value_or(0) : 0);
   return View(std::move(snapshot), rows_prefix(gen), position);
 }
 

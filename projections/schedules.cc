@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
-#include <charconv>
+#include "core/numbers.h"
+
+#include "core/numbers.h"
 
 namespace tally::projections {
 namespace {
@@ -19,11 +21,9 @@ std::string due_text(Timestamp t) {
 }
 
 std::optional<Timestamp> parse_due(std::string_view text) {
-  std::uint64_t biased = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), biased, 16);
-  if (ec != std::errc() || end != text.data() + text.size() || text.size() != 16)
-    return std::nullopt;
-  return Timestamp(std::chrono::microseconds(static_cast<std::int64_t>(biased ^ (1ULL << 63))));
+  const auto biased = parse_number<std::uint64_t>(text, 16);
+  if (!biased || text.size() != 16) return std::nullopt;
+  return Timestamp(std::chrono::microseconds(static_cast<std::int64_t>(*biased ^ (1ULL << 63))));
 }
 
 std::string due_key(const ScheduleItem& item) {

@@ -1,23 +1,11 @@
 #include "projections/example/counter_views.h"
 
-#include <charconv>
-
 #include "commands/example/counter.h"
+#include "core/numbers.h"
 
 namespace tally::projections::example {
 
 using commands::example::Counter;
-
-namespace {
-
-std::optional<std::int64_t> parse_int(std::string_view text) {
-  std::int64_t value = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
-  return value;
-}
-
-}  // namespace
 
 Status CounterTotals::apply(const eventstore::RecordedEvent& event, Rows& rows) {
   auto decoded = Counter::decode(event);
@@ -26,7 +14,8 @@ Status CounterTotals::apply(const eventstore::RecordedEvent& event, Rows& rows) 
   if (!inc) return {};
   auto current = rows.get(event.stream);
   if (!current) return tl::unexpected(current.error());
-  const auto value = *current ? parse_int(**current) : std::optional<std::int64_t>(0);
+  const auto value =
+      *current ? parse_number<std::int64_t>(**current) : std::optional<std::int64_t>(0);
   if (!value) return tally::fail(Code::corruption, "bad total of " + event.stream);
   rows.put(event.stream, std::to_string(*value + inc->by));
   return {};
@@ -37,7 +26,7 @@ Result<std::int64_t> sum_of(const View& view) {
   auto rows = view.scan("", SIZE_MAX);
   if (!rows) return tl::unexpected(rows.error());
   for (const auto& [key, value] : *rows) {
-    auto n = parse_int(value);
+    auto n = parse_number<std::int64_t>(value);
     if (!n) return tally::fail(Code::corruption, "bad total of " + key);
     sum += *n;
   }
