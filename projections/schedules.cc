@@ -4,8 +4,6 @@
 
 #include "core/numbers.h"
 
-#include "core/numbers.h"
-
 namespace tally::projections {
 namespace {
 
