@@ -7,6 +7,7 @@
 #include "core/numbers.h"
 
 namespace tally::projections {
+
 Result<std::optional<std::string>> View::get(std::string_view key) const {
   return snapshot_->get(prefix_ + std::string(key));
 }
