@@ -1,0 +1,41 @@
+#!/bin/sh
+# The tally binary's offline tools as a user runs them: exit codes and messages of
+# `tally rebuild` and `tally verify` on a real data dir, a missing one and a wrong name.
+# Usage: cli_test.sh PATH/TO/tally
+set -u
+tally=$1
+scratch=$(mktemp -d "${TMPDIR:-/tmp}/tally-cli-XXXXXX")
+trap 'rm -rf "$scratch"' EXIT
+failures=0
+
+# expect CODE PATTERN COMMAND...: COMMAND exits CODE and its output matches PATTERN.
+expect() {
+  code=$1 pattern=$2
+  shift 2
+  out=$("$@" 2>&1)
+  got=$?
+  if [ "$got" -ne "$code" ] || ! printf '%s' "$out" | grep -q -- "$pattern"; then
+    echo "FAIL: $* -> exit $got (want $code), output:"
+    echo "$out"
+    failures=$((failures + 1))
+  fi
+}
+
+"$tally" bench rebuild --events 3000 --runs 1 --dir "$scratch/data" > /dev/null || {
+  echo "FAIL: could not fill a data dir"
+  exit 1
+}
+
+expect 0 "schedules: rebuilt up to position 3000" "$tally" rebuild --data-dir "$scratch/data" --all
+expect 0 "schedules 100%" "$tally" rebuild --data-dir "$scratch/data" schedules
+expect 2 "no read model named nosuch; known: schedules" \
+  "$tally" rebuild --data-dir "$scratch/data" nosuch
+expect 2 "name a read model or pass --all" "$tally" rebuild --data-dir "$scratch/data"
+expect 2 "no tally data dir" "$tally" rebuild --data-dir "$scratch/missing" --all
+[ -e "$scratch/missing" ] && { echo "FAIL: rebuild created a data dir"; failures=$((failures + 1)); }
+
+expect 0 "log intact: positions 1..3000 verified" "$tally" verify --data-dir "$scratch/data"
+expect 2 "cannot open" "$tally" verify --data-dir "$scratch/missing"
+
+[ "$failures" -eq 0 ] && echo "all CLI checks passed"
+exit "$failures"
