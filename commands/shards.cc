@@ -35,10 +35,10 @@ std::size_t Shards::shard_of(std::string_view stream) const {
 
 void Shards::post(std::size_t shard, std::function<void()> task) {
   Shard& s = *shards_[shard % shards_.size()];
-  {
-    std::lock_guard lock(s.mutex);
-    s.tasks.push_back(std::move(task));
-  }
+  std::lock_guard lock(s.mutex);
+  s.tasks.push_back(std::move(task));
+  // Under the lock: the task may finish the owner's last command, and the owner may destroy
+  // this shard, before a notify made after unlocking would run.
   s.wake.notify_one();
 }
 
