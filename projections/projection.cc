@@ -2,13 +2,6 @@
 
 namespace tally::projections {
 
-namespace {
-
-// Past this many remembered rows, the unchanged ones are forgotten after a write.
-constexpr std::size_t kRememberedRows = 1'000'000;
-
-}  // namespace
-
 Result<std::optional<std::string>> Rows::get(std::string_view key) {
   if (auto it = known_.find(key); it != known_.end()) return it->second.value;
   auto stored = base_->get(prefix_ + std::string(key));
@@ -44,7 +37,12 @@ void Rows::write_to(eventstore::KvBatch& batch) {
     it->second.changed = false;
   }
   changed_.clear();
-  if (known_.size() > kRememberedRows) known_.clear();  // all written now
+}
+
+void Rows::rebase(std::unique_ptr<eventstore::KvSnapshot> base) {
+  base_ = std::move(base);
+  // Forgetting is safe only now: every row forgotten is in the new base.
+  if (changed_.empty() && known_.size() > remembered_) known_.clear();
 }
 
 }  // namespace tally::projections

@@ -22,9 +22,11 @@ namespace tally::projections {
 // the only writer of its rows, so what it remembers stays true.
 class Rows {
  public:
-  // `base` is the store as it was before these changes.
-  Rows(std::unique_ptr<eventstore::KvSnapshot> base, std::string prefix)
-      : base_(std::move(base)), prefix_(std::move(prefix)) {}
+  // `base` is the store as it was before these changes; past `remembered` rows, unchanged
+  // ones are forgotten at the next rebase.
+  Rows(std::unique_ptr<eventstore::KvSnapshot> base, std::string prefix,
+       std::size_t remembered = 1'000'000)
+      : base_(std::move(base)), prefix_(std::move(prefix)), remembered_(remembered) {}
 
   Result<std::optional<std::string>> get(std::string_view key);
   void put(std::string_view key, std::string_view value);
@@ -32,6 +34,8 @@ class Rows {
 
   // Adds the changes since the last call to `batch` (under the model's prefix).
   void write_to(eventstore::KvBatch& batch);
+  // After the batch is stored: reads of rows not remembered go to `base`, which includes it.
+  void rebase(std::unique_ptr<eventstore::KvSnapshot> base);
 
  private:
   struct Row {
@@ -43,6 +47,7 @@ class Rows {
 
   std::unique_ptr<eventstore::KvSnapshot> base_;
   const std::string prefix_;
+  const std::size_t remembered_;
   Known known_;
   std::vector<Known::iterator> changed_;  // the rows marked changed
 };

@@ -1,0 +1,50 @@
+// Rows: reads see unwritten changes, and forgetting rows never brings back old values.
+#include "projections/projection.h"
+
+#include <doctest/doctest.h>
+
+#include "eventstore/support.h"
+
+namespace tally::projections {
+namespace {
+
+using eventstore::test::TempDir;
+
+std::optional<std::string> stored(eventstore::KvStore& store, const std::string& key) {
+  return store.snapshot()->get(key).value();
+}
+
+TEST_CASE("rows read their own changes before they are written, and write each once") {
+  TempDir dir;
+  auto store = eventstore::KvStore::open(dir.path() / "views").value();
+  Rows rows(store->snapshot(), "m/");
+  rows.put("a", "1");
+  rows.put("a", "2");
+  rows.put("b", "x");
+  rows.erase("b");
+  CHECK(rows.get("a").value() == std::optional<std::string>("2"));
+  CHECK(rows.get("b").value() == std::nullopt);
+  CHECK(stored(*store, "m/a") == std::nullopt);
+  eventstore::KvBatch batch;
+  rows.write_to(batch);
+  REQUIRE(store->write(std::move(batch)));
+  CHECK(stored(*store, "m/a") == std::optional<std::string>("2"));
+  CHECK(stored(*store, "m/b") == std::nullopt);
+}
+
+TEST_CASE("rows forgotten past the bound are read back with their written values") {
+  TempDir dir;
+  auto store = eventstore::KvStore::open(dir.path() / "views").value();
+  Rows rows(store->snapshot(), "m/", /*remembered=*/2);
+  for (const char* key : {"a", "b", "c"}) rows.put(key, std::string("v-") + key);
+  eventstore::KvBatch batch;
+  rows.write_to(batch);
+  REQUIRE(store->write(std::move(batch)));
+  rows.rebase(store->snapshot());  // over the bound: everything is forgotten here
+  CHECK(rows.get("a").value() == std::optional<std::string>("v-a"));
+  rows.put("a", "again");
+  CHECK(rows.get("a").value() == std::optional<std::string>("again"));
+}
+
+}  // namespace
+}  // namespace tally::projections
