@@ -114,6 +114,7 @@ Result<Position> Projector::apply_range(std::uint64_t gen, Position from, Positi
     rows.write_to(batch);
     batch.put(checkpoint_key(gen), std::to_string(at.value));
     if (auto ok = store_.write(std::move(batch)); !ok) return tl::unexpected(ok.error());
+    rows.rebase(store_.snapshot());
     applied(at);
   }
   return at;
@@ -155,7 +156,12 @@ void Projector::follow() {
     if (rebuilt) {
       // The copy stopped where this one was a moment ago: bring it here, then serve it.
       auto caught_up = apply_range(*rebuilt, built, at, [](Position) {});
-      if (!caught_up) return fail(caught_up.error());
+      if (!caught_up) {
+        rebuild_failed(caught_up.error());
+        continue;
+      }
+      // Stopped half way: the copy is not at `at`, so it must not serve (it is rebuilt again).
+      if (*caught_up != at) return;
       if (auto ok = switch_to(*rebuilt, at); !ok) return fail(ok.error());
       std::lock_guard lock(mutex_);
       rebuilding_ = false;
@@ -236,17 +242,13 @@ Status Projector::rebuild() {
     std::lock_guard lock(mutex_);
     if (rebuilding_) return tally::fail(Code::invalid_argument, "a rebuild is already running");
     rebuilding_ = true;
+    rebuild_error_.reset();
     rebuild_progress_ = Progress{Position(0), log_.head(), 0, {}};
   }
   if (rebuilder_.joinable()) rebuilder_.join();
   rebuilder_ = std::thread([this] {
     const std::uint64_t gen = generation_ + 1;
-    if (auto ok = build(gen, nullptr); !ok) {
-      std::lock_guard lock(mutex_);
-      rebuilding_ = false;
-      if (ok.error().code != Code::shutting_down) error_ = ok.error();
-      return;
-    }
+    if (auto ok = build(gen, nullptr); !ok) return rebuild_failed(ok.error());
     std::lock_guard lock(mutex_);
     rebuilt_ = gen;  // the follower switches to it
   });
@@ -269,6 +271,14 @@ Position Projector::wait_for(Position position, std::chrono::milliseconds timeou
   return position_.load();
 }
 
+void Projector::rebuild_failed(Error error) {
+  std::lock_guard lock(mutex_);
+  rebuilding_ = false;
+  rebuild_progress_.reset();
+  // The serving copy is unharmed: it keeps serving, and says why the rebuild failed.
+  if (error.code != Code::shutting_down) rebuild_error_ = std::move(error);
+}
+
 void Projector::fail(Error error) {
   {
     std::lock_guard lock(mutex_);
@@ -284,7 +294,7 @@ ProjectorStatus Projector::status() const {
   const Position head = log_.head();
   s.lag = head.value > s.position.value ? head.value - s.position.value : 0;
   std::lock_guard lock(mutex_);
-  s.error = error_;
+  s.error = error_ ? error_ : rebuild_error_;
   s.rebuild = rebuild_progress_;
   if (error_)
     s.state = "failed";

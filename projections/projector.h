@@ -56,7 +56,7 @@ struct ProjectorStatus {
   std::uint64_t lag = 0;  // head - position
   std::string state;      // catching_up, live, rebuilding, failed
   std::optional<Progress> rebuild;
-  std::optional<Error> error;  // why it stopped, when failed
+  std::optional<Error> error;  // why it stopped (failed), or why the last rebuild failed
 };
 
 class Projector {
@@ -98,7 +98,8 @@ class Projector {
   Status build(std::uint64_t gen, const std::function<void(const Progress&)>& progress);
   Status switch_to(std::uint64_t gen, Position built);
   void follow();
-  void fail(Error error);
+  void fail(Error error);            // the serving copy stops
+  void rebuild_failed(Error error);  // the copy being built is dropped; serving goes on
 
   std::string rows_prefix(std::uint64_t gen) const;
   std::string checkpoint_key(std::uint64_t gen) const;
@@ -114,7 +115,8 @@ class Projector {
   Position head_at_start_;
   mutable std::mutex mutex_;
   mutable std::condition_variable advanced_;
-  std::optional<Error> error_;
+  std::optional<Error> error_;          // the serving copy stopped
+  std::optional<Error> rebuild_error_;  // the last rebuild failed; the serving copy is fine
   std::optional<Progress> rebuild_progress_;
   std::optional<std::uint64_t> rebuilt_;  // a generation built up to rebuilt_position_
   Position rebuilt_position_;

@@ -112,6 +112,43 @@ TEST_CASE("an event the model cannot read stops it with the position, not a cras
   CHECK(projector.position() < Position(3));  // the event's batch was not written
 }
 
+// Counter totals that refuse one position while `refusing` is set.
+class RefusingTotals final : public Projection {
+ public:
+  std::string_view name() const override { return "counter_totals"; }
+  Status apply(const eventstore::RecordedEvent& event, Rows& rows) override {
+    if (refusing && event.position == Position(2)) return tally::fail(Code::corruption, "refused");
+    return inner.apply(event, rows);
+  }
+  std::atomic<bool> refusing{false};
+  CounterTotals inner;
+};
+
+TEST_CASE("a failed rebuild leaves the serving copy live, and waits still wait") {
+  TempDir dir;
+  auto log = open_log(dir.data());
+  auto store = open_store(dir);
+  append_increments(*log, 5);
+  RefusingTotals totals;
+  Projector projector(*log, *store, totals);
+  REQUIRE(projector.start());
+  REQUIRE(projector.wait_for(Position(5), 2s) == Position(5));
+  totals.refusing = true;  // only the rebuild meets position 2 again
+  REQUIRE(projector.rebuild());
+  for (int i = 0; i < 100 && projector.status().state == "rebuilding"; ++i)
+    std::this_thread::sleep_for(20ms);
+  const auto status = projector.status();
+  CHECK(status.state == "live");
+  REQUIRE(status.error);
+  CHECK(status.error->message.find("refused") != std::string::npos);
+  const auto started = std::chrono::steady_clock::now();
+  CHECK(projector.wait_for(Position(6), 200ms) == Position(5));
+  CHECK(std::chrono::steady_clock::now() - started >= 200ms);
+  append_increments(*log, 1);
+  CHECK(projector.wait_for(Position(6), 2s) == Position(6));
+  CHECK(sum_of(projector.view().value()).value() == 6);
+}
+
 TEST_CASE("an offline rebuild gives the same rows and reports progress up to the head") {
   TempDir dir;
   auto log = open_log(dir.data());
