@@ -1,0 +1,127 @@
+#include "api/input.h"
+
+#include <fmt/format.h>
+
+#include "core/numbers.h"
+
+namespace tally::api {
+namespace {
+
+constexpr int kMaxDepth = 64;
+
+bool too_deep(std::string_view body) {
+  int depth = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < body.size(); ++i) {
+    const char c = body[i];
+    if (in_string) {
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxDepth) return true;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return false;
+}
+
+const Json* present(const Json& body, std::string_view field) {
+  const auto it = body.find(field);
+  if (it == body.end() || it->is_null()) return nullptr;
+  return &*it;
+}
+
+tl::unexpected<Problem> missing(std::string_view field) {
+  return problem("missing_field", fmt::format("{} is required", field), std::string(field));
+}
+
+tl::unexpected<Problem> invalid(std::string_view field, std::string_view why) {
+  return problem("invalid_field", fmt::format("{} {}", field, why), std::string(field));
+}
+
+}  // namespace
+
+bool is_valid_id(std::string_view text) {
+  if (text.empty() || text.size() > 64) return false;
+  for (const char c : text)
+    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+          c == '-'))
+      return false;
+  return true;
+}
+
+Checked<Json> parse_object(std::string_view body) {
+  if (too_deep(body)) return problem("invalid_json", "the body nests too deeply");
+  Json j = Json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return problem("invalid_json", "the body is not valid JSON");
+  if (!j.is_object()) return problem("invalid_json", "the body must be a JSON object");
+  return j;
+}
+
+Checked<std::string> require_id(const Json& body, std::string_view field) {
+  const Json* v = present(body, field);
+  if (!v) return missing(field);
+  if (!v->is_string() || !is_valid_id(v->get_ref<const std::string&>()))
+    return invalid(field, "must be 1-64 characters of A-Z a-z 0-9 _ -");
+  return v->get<std::string>();
+}
+
+Checked<std::optional<std::string>> optional_id(const Json& body, std::string_view field) {
+  if (!present(body, field)) return std::optional<std::string>{};
+  auto id = require_id(body, field);
+  if (!id) return tl::unexpected(id.error());
+  return std::optional<std::string>(std::move(*id));
+}
+
+Checked<std::string> require_text(const Json& body, std::string_view field,
+                                  std::size_t max_length) {
+  const Json* v = present(body, field);
+  if (!v) return missing(field);
+  if (!v->is_string()) return invalid(field, "must be a string");
+  const auto& s = v->get_ref<const std::string&>();
+  if (s.empty()) return invalid(field, "must not be empty");
+  if (s.size() > max_length) return invalid(field, fmt::format("is over {} bytes", max_length));
+  return s;
+}
+
+Checked<std::int64_t> require_amount(const Json& body, std::string_view field, Zero zero) {
+  const Json* v = present(body, field);
+  if (!v) return missing(field);
+  // A float (even 5.0) is refused: amounts are minor units, never fractions of them.
+  if (v->is_number_unsigned()) {
+    const auto u = v->get<std::uint64_t>();
+    if (u > static_cast<std::uint64_t>(INT64_MAX)) return invalid(field, "is too large");
+    if (u == 0 && zero == Zero::refused) return invalid(field, "must be positive");
+    return static_cast<std::int64_t>(u);
+  }
+  if (v->is_number_integer()) {  // signed: negative
+    const auto i = v->get<std::int64_t>();
+    if (i < 0) return invalid(field, "must not be negative");
+    if (i == 0 && zero == Zero::refused) return invalid(field, "must be positive");
+    return i;
+  }
+  return invalid(field, "must be a whole number of minor units");
+}
+
+Checked<std::optional<std::uint64_t>> query_number(const Request& request, std::string_view name) {
+  const std::string* text = request.query_param(name);
+  if (!text) return std::optional<std::uint64_t>{};
+  const auto n = parse_number<std::uint64_t>(*text);
+  if (!n) return invalid(name, "must be a whole number");
+  return std::optional<std::uint64_t>(*n);
+}
+
+Checked<std::size_t> query_limit(const Request& request) {
+  auto limit = query_number(request, "limit");
+  if (!limit) return tl::unexpected(limit.error());
+  if (!*limit) return std::size_t{100};
+  if (**limit < 1 || **limit > 1000) return invalid("limit", "must be 1-1000");
+  return static_cast<std::size_t>(**limit);
+}
+
+}  // namespace tally::api

@@ -1,0 +1,44 @@
+// Decoding requests into typed values at the edge (design.md §8: bad input is normal).
+// Every failure is one of api.md's 400 codes, naming the field:
+//   not JSON, or not an object           invalid_json
+//   a required field absent or null      missing_field + field
+//   present but not what it must be      invalid_field + field
+// Ids are 1–64 characters of [A-Za-z0-9_-]; amounts are JSON integers (minor units) > 0
+// (or >= 0 where zero is allowed): a fraction, a negative or a string is invalid_field.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "api/http.h"
+#include "api/problem.h"
+
+namespace tally::api {
+
+using Json = nlohmann::json;
+
+bool is_valid_id(std::string_view text);
+
+// The body as a JSON object. Nesting deeper than 64 is refused before parsing, so a hostile
+// body cannot exhaust the stack.
+Checked<Json> parse_object(std::string_view body);
+
+Checked<std::string> require_id(const Json& body, std::string_view field);
+Checked<std::optional<std::string>> optional_id(const Json& body, std::string_view field);
+// A non-empty string of at most max_length bytes.
+Checked<std::string> require_text(const Json& body, std::string_view field,
+                                  std::size_t max_length = 1000);
+enum class Zero { refused, allowed };
+Checked<std::int64_t> require_amount(const Json& body, std::string_view field,
+                                     Zero zero = Zero::refused);
+
+// A whole-number query parameter (positions, limits): absent is nullopt; anything but digits
+// is invalid_field.
+Checked<std::optional<std::uint64_t>> query_number(const Request& request, std::string_view name);
+// `limit`: default 100, at most 1000, at least 1 (api.md, Lists).
+Checked<std::size_t> query_limit(const Request& request);
+
+}  // namespace tally::api

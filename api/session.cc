@@ -1,0 +1,233 @@
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <optional>
+#include <string>
+
+#include "api/problem.h"
+#include "api/session_impl.h"
+#include "core/ids.h"
+
+namespace tally::api {
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+using Clock = std::chrono::steady_clock;
+
+std::string new_correlation_id() {
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count();
+  return new_uuid_v7(static_cast<std::uint64_t>(ms));
+}
+
+class BeastSession final : public Session, public std::enable_shared_from_this<BeastSession> {
+ public:
+  BeastSession(net::ip::tcp::socket socket, Exchange& exchange, const SessionLimits& limits)
+      : stream_(std::move(socket)),
+        exchange_(exchange),
+        limits_(limits),
+        heartbeat_(stream_.get_executor()) {}
+
+  void start() override {
+    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read_header(); });
+  }
+
+  void shutdown() override {
+    net::post(stream_.get_executor(), [self = shared_from_this()] {
+      self->closing_ = true;
+      if (self->sse_) self->heartbeat_.cancel();  // the pump sees closing_ and ends
+      if (!self->busy_) self->close();
+    });
+  }
+
+ private:
+  void read_header() {
+    if (closing_) return close();
+    parser_.emplace();
+    parser_->body_limit(limits_.body_limit);
+    parser_->header_limit(static_cast<std::uint32_t>(limits_.header_limit));
+    stream_.expires_after(limits_.header_timeout);
+    http::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
+  }
+
+  void on_header(beast::error_code ec) {
+    if (ec) return on_read_error(ec);
+    busy_ = true;  // a request has begun: shutdown waits for its answer
+    stream_.expires_after(limits_.body_timeout);
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_body(ec); });
+  }
+
+  void on_read_error(beast::error_code ec) {
+    if (ec == http::error::body_limit) {
+      // Answer, then close: the rest of the body is not read.
+      keep_alive_ = false;
+      Request request;
+      request.method = std::string(parser_->get().method_string());
+      request.route = "unmatched";
+      request.correlation_id = new_correlation_id();
+      started_ = Clock::now();
+      return write(std::move(request),
+                   to_response(Problem{"payload_too_large", "the body is over 1 MiB"}));
+    }
+    // end_of_stream, timeout, reset, a malformed request: nothing sensible to answer.
+    close();
+  }
+
+  void on_body(beast::error_code ec) {
+    if (ec) return on_read_error(ec);
+    started_ = Clock::now();
+    auto& message = parser_->get();
+    keep_alive_ = message.keep_alive();
+    Request request;
+    request.method = std::string(message.method_string());
+    for (const auto& field : message)
+      request.headers[std::string(field.name_string())] = std::string(field.value());
+    request.body = std::move(message.body());
+    const std::string* given = request.header("X-Correlation-Id");
+    request.correlation_id =
+        given && given->size() <= 64 && !given->empty() ? *given : new_correlation_id();
+    if (!parse_target(message.target(), request)) {
+      request.route = "unmatched";
+      return write(std::move(request), to_response(Problem{"not_found", "bad request target"}));
+    }
+    auto shared = std::make_shared<Request>(std::move(request));
+    exchange_.handle(*shared, [self = shared_from_this(), shared](Response response) {
+      net::post(self->stream_.get_executor(), [self, shared, r = std::move(response)]() mutable {
+        self->write(std::move(*shared), std::move(r));
+      });
+    });
+  }
+
+  void write(Request request, Response response) {
+    request_ = std::move(request);
+    response_ = std::move(response);
+    if (response_.stream) return start_stream();
+    auto out = std::make_shared<http::response<http::string_body>>(
+        static_cast<http::status>(response_.status), 11);
+    out->set(http::field::server, "tally");
+    out->set(http::field::content_type, response_.content_type);
+    out->set("X-Correlation-Id", request_.correlation_id);
+    for (const auto& [name, value] : response_.headers) out->set(name, value);
+    out->body() = response_.body;
+    out->keep_alive(keep_alive_ && !closing_);
+    out->prepare_payload();
+    stream_.expires_after(limits_.write_timeout);
+    http::async_write(stream_, *out,
+                      [self = shared_from_this(), out](beast::error_code ec, std::size_t) {
+                        self->on_written(ec, out->keep_alive());
+                      });
+  }
+
+  void on_written(beast::error_code ec, bool keep_alive) {
+    exchange_.answered(request_, response_, latency());
+    busy_ = false;
+    response_ = {};
+    if (ec || !keep_alive || closing_) return close();
+    read_header();
+  }
+
+  std::chrono::microseconds latency() const {
+    return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started_);
+  }
+
+  // SSE: the headers, then pieces as the stream has them, a heartbeat when it has none.
+  void start_stream() {
+    sse_ = response_.stream;
+    auto head = std::make_shared<http::response<http::empty_body>>(
+        static_cast<http::status>(response_.status), 11);
+    head->set(http::field::server, "tally");
+    head->set(http::field::content_type, response_.content_type);
+    head->set(http::field::cache_control, "no-cache");
+    head->set("X-Correlation-Id", request_.correlation_id);
+    for (const auto& [name, value] : response_.headers) head->set(name, value);
+    head->keep_alive(false);  // the body ends when the connection does
+    auto serializer = std::make_shared<http::response_serializer<http::empty_body>>(*head);
+    stream_.expires_after(limits_.write_timeout);
+    http::async_write_header(
+        stream_, *serializer,
+        [self = shared_from_this(), head, serializer](beast::error_code ec, std::size_t) {
+          // Logged when the stream starts: a stream may last for hours.
+          self->exchange_.answered(self->request_, self->response_, self->latency());
+          if (ec) return self->close();
+          self->pump();
+        });
+  }
+
+  void pump() {
+    if (closing_) return close();
+    std::optional<std::string> piece = sse_->poll();
+    if (!piece) return close();
+    if (!piece->empty()) return send_piece(std::move(*piece));
+    heartbeat_.expires_after(sse_->heartbeat_every());
+    heartbeat_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      self->waiting_ = false;
+      if (ec == net::error::operation_aborted || self->closing_) return self->pump();
+      self->send_piece(self->sse_->heartbeat());
+    });
+    waiting_ = true;
+    if (!wake_armed_) {
+      wake_armed_ = true;
+      sse_->notify_when_ready([weak = weak_from_this()] {
+        if (auto self = weak.lock())
+          net::post(self->stream_.get_executor(), [self] {
+            self->wake_armed_ = false;
+            if (self->waiting_) self->heartbeat_.cancel();
+          });
+      });
+    }
+  }
+
+  void send_piece(std::string piece) {
+    auto data = std::make_shared<std::string>(std::move(piece));
+    stream_.expires_after(limits_.write_timeout);
+    net::async_write(stream_, net::buffer(*data),
+                     [self = shared_from_this(), data](beast::error_code ec, std::size_t) {
+                       if (ec) return self->close();
+                       self->pump();
+                     });
+  }
+
+  void close() {
+    if (closed_) return;
+    closed_ = true;
+    heartbeat_.cancel();
+    beast::error_code ignored;
+    stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
+    stream_.close();
+  }
+
+  beast::tcp_stream stream_;
+  Exchange& exchange_;
+  const SessionLimits& limits_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  Request request_;
+  Response response_;
+  Clock::time_point started_;
+  bool keep_alive_ = true;
+  bool busy_ = false;
+  bool closing_ = false;
+  bool closed_ = false;
+  std::shared_ptr<ResponseStream> sse_;
+  net::steady_timer heartbeat_;
+  bool waiting_ = false;
+  bool wake_armed_ = false;
+};
+
+}  // namespace
+
+std::shared_ptr<Session> make_session(net::ip::tcp::socket socket, Exchange& exchange,
+                                      const SessionLimits& limits) {
+  return std::make_shared<BeastSession>(std::move(socket), exchange, limits);
+}
+
+}  // namespace tally::api

@@ -1,0 +1,127 @@
+#include "api/input.h"
+
+#include <doctest/doctest.h>
+
+namespace tally::api {
+namespace {
+
+Json body(std::string_view text) {
+  auto j = parse_object(text);
+  REQUIRE(j);
+  return *j;
+}
+
+void check_problem(const Problem& p, std::string_view code, std::string_view field) {
+  CHECK(p.code == code);
+  CHECK(p.field == field);
+  CHECK(to_response(p).status == 400);
+}
+
+TEST_CASE("a body that is not a JSON object is invalid_json") {
+  for (std::string_view text :
+       {"", "{", "nul", "[1,2]", "\"text\"", "42", "{\"a\":1}x", "{'a':1}", "\xff\xfe"}) {
+    CAPTURE(text);
+    auto j = parse_object(text);
+    REQUIRE_FALSE(j);
+    check_problem(j.error(), "invalid_json", "");
+  }
+  CHECK(parse_object("{}"));
+  CHECK(parse_object(" {\"a\": [1, {\"b\": null}]} "));
+}
+
+TEST_CASE("a body nesting deeper than 64 is invalid_json, braces inside strings do not count") {
+  const std::string deep = std::string(100, '[') + std::string(100, ']');
+  const auto wrapped = "{\"a\":" + deep + "}";
+  auto j = parse_object(wrapped);
+  REQUIRE_FALSE(j);
+  CHECK(j.error().code == "invalid_json");
+  const auto in_string = "{\"a\":\"" + std::string(100, '[') + "\"}";
+  CHECK(parse_object(in_string));
+}
+
+TEST_CASE("ids are 1-64 characters of A-Z a-z 0-9 _ -") {
+  CHECK(is_valid_id("C9"));
+  CHECK(is_valid_id("A-12"));
+  CHECK(is_valid_id("a_b-C"));
+  CHECK(is_valid_id(std::string(64, 'x')));
+  CHECK_FALSE(is_valid_id(""));
+  CHECK_FALSE(is_valid_id(std::string(65, 'x')));
+  CHECK_FALSE(is_valid_id("a b"));
+  CHECK_FALSE(is_valid_id("a/b"));
+  CHECK_FALSE(is_valid_id("é"));
+  CHECK_FALSE(is_valid_id("a.b"));
+}
+
+TEST_CASE("a required id: absent or null is missing_field, anything else wrong invalid_field") {
+  auto r = require_id(body(R"({"store_id":"S1"})"), "store_id");
+  REQUIRE(r);
+  CHECK(*r == "S1");
+  r = require_id(body(R"({})"), "store_id");
+  check_problem(r.error(), "missing_field", "store_id");
+  r = require_id(body(R"({"store_id":null})"), "store_id");
+  check_problem(r.error(), "missing_field", "store_id");
+  for (std::string_view text : {R"({"store_id":12})", R"({"store_id":""})", R"({"store_id":"a b"})",
+                                R"({"store_id":["S1"]})"}) {
+    CAPTURE(text);
+    r = require_id(body(text), "store_id");
+    check_problem(r.error(), "invalid_field", "store_id");
+  }
+  auto o = optional_id(body(R"({})"), "customer_id");
+  REQUIRE(o);
+  CHECK_FALSE(o->has_value());
+  o = optional_id(body(R"({"customer_id":"x y"})"), "customer_id");
+  check_problem(o.error(), "invalid_field", "customer_id");
+}
+
+TEST_CASE("amounts are positive whole numbers; fractions, negatives and strings are invalid") {
+  auto a = require_amount(body(R"({"amount":1500})"), "amount");
+  REQUIRE(a);
+  CHECK(*a == 1500);
+  for (std::string_view text :
+       {R"({"amount":0})", R"({"amount":-1})", R"({"amount":1.5})", R"({"amount":5.0})",
+        R"({"amount":"5"})", R"({"amount":true})", R"({"amount":1e3})",
+        R"({"amount":99999999999999999999})", R"({"amount":9223372036854775808})"}) {
+    CAPTURE(text);
+    a = require_amount(body(text), "amount");
+    REQUIRE_FALSE(a);
+    check_problem(a.error(), "invalid_field", "amount");
+  }
+  a = require_amount(body(R"({})"), "amount");
+  check_problem(a.error(), "missing_field", "amount");
+  a = require_amount(body(R"({"points_used":0})"), "points_used", Zero::allowed);
+  REQUIRE(a);
+  CHECK(*a == 0);
+  a = require_amount(body(R"({"points_used":-3})"), "points_used", Zero::allowed);
+  check_problem(a.error(), "invalid_field", "points_used");
+}
+
+TEST_CASE("text fields are non-empty strings within their length") {
+  CHECK(*require_text(body(R"({"name":"Ann"})"), "name") == "Ann");
+  check_problem(require_text(body(R"({"name":""})"), "name").error(), "invalid_field", "name");
+  check_problem(require_text(body(R"({"name":3})"), "name").error(), "invalid_field", "name");
+  check_problem(require_text(body(R"({"name":"abcd"})"), "name", 3).error(), "invalid_field",
+                "name");
+}
+
+TEST_CASE("query numbers and limit: digits only; limit 1-1000, default 100") {
+  Request r;
+  REQUIRE(parse_target("/x?from=12&limit=1000", r));
+  CHECK(**query_number(r, "from") == 12);
+  CHECK(*query_limit(r) == 1000);
+  CHECK_FALSE(query_number(r, "absent")->has_value());
+  for (std::string_view target : {"/x?limit=0", "/x?limit=1001", "/x?limit=-1", "/x?limit=ten",
+                                  "/x?limit=1.5", "/x?limit="}) {
+    CAPTURE(target);
+    Request q;
+    REQUIRE(parse_target(target, q));
+    auto limit = query_limit(q);
+    REQUIRE_FALSE(limit);
+    check_problem(limit.error(), "invalid_field", "limit");
+  }
+  Request none;
+  REQUIRE(parse_target("/x", none));
+  CHECK(*query_limit(none) == 100);
+}
+
+}  // namespace
+}  // namespace tally::api

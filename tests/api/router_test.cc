@@ -1,0 +1,159 @@
+#include "api/router.h"
+
+#include <doctest/doctest.h>
+
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+
+namespace tally::api {
+namespace {
+
+Handler names(std::string what) {
+  return answer_now([what](Request& r) {
+    nlohmann::json body{{"what", what}};
+    for (const auto& [k, v] : r.params) body[k] = v;
+    return success(body);
+  });
+}
+
+Response run(const Router& router, std::string method, std::string target) {
+  Request request;
+  request.method = std::move(method);
+  REQUIRE(parse_target(target, request));
+  request.correlation_id = "corr-1";
+  Response out;
+  int answers = 0;
+  router.dispatch(request, [&](Response r) {
+    out = std::move(r);
+    ++answers;
+  });
+  CHECK(answers == 1);
+  return out;
+}
+
+std::string header(const Response& r, std::string_view name) {
+  for (const auto& [k, v] : r.headers)
+    if (k == name) return v;
+  return {};
+}
+
+Router sample_router() {
+  Router router;
+  router.add("GET", "/api/v1/log/subscribe", names("subscribe"));
+  router.add("GET", "/api/v1/log", names("log"));
+  router.add("GET", "/api/v1/streams/{stream}", names("stream"));
+  router.add("POST", "/api/v1/admin/projections/{name}/rebuild", names("rebuild"));
+  router.add("GET", "/api/v1/admin/keys", names("list keys"));
+  router.add("POST", "/api/v1/admin/keys", names("add key"));
+  return router;
+}
+
+TEST_CASE("a pattern's {param} segments reach the handler decoded") {
+  const auto r = run(sample_router(), "GET", "/api/v1/streams/coupon-7%41?from_version=2");
+  CHECK(r.status == 200);
+  const auto body = nlohmann::json::parse(r.body);
+  CHECK(body["what"] == "stream");
+  CHECK(body["stream"] == "coupon-7A");
+  CHECK(body["status"] == "success");
+  const auto rebuild = nlohmann::json::parse(
+      run(sample_router(), "POST", "/api/v1/admin/projections/schedules/rebuild").body);
+  CHECK(rebuild["name"] == "schedules");
+}
+
+TEST_CASE("an unknown path is 404 not_found in the one error shape") {
+  for (const char* target : {"/", "/api/v1/nothing", "/api/v1/streams", "/api/v1/streams/a/b",
+                             "/api/v1/log/", "/api/v1/streams/"}) {
+    const auto r = run(sample_router(), "GET", target);
+    CAPTURE(target);
+    CHECK(r.status == 404);
+    const auto body = nlohmann::json::parse(r.body);
+    CHECK(body["status"] == "failure");
+    CHECK(body["code"] == "not_found");
+    CHECK(body["message"].is_string());
+  }
+}
+
+TEST_CASE("another method on a known path is 405 with Allow naming the methods") {
+  auto r = run(sample_router(), "DELETE", "/api/v1/admin/keys");
+  CHECK(r.status == 405);
+  CHECK(nlohmann::json::parse(r.body)["code"] == "method_not_allowed");
+  CHECK(header(r, "Allow") == "GET, POST");
+  r = run(sample_router(), "POST", "/api/v1/log");
+  CHECK(r.status == 405);
+  CHECK(header(r, "Allow") == "GET");
+}
+
+TEST_CASE("a handler that throws answers 500 internal with the correlation id") {
+  Router router;
+  router.add("GET", "/boom",
+             answer_now([](Request&) -> Response { throw std::runtime_error("a bug"); }));
+  router.add("GET", "/odd", [](Request&, Respond) { throw 42; });
+  for (const char* target : {"/boom", "/odd"}) {
+    const auto r = run(router, "GET", target);
+    CHECK(r.status == 500);
+    const auto body = nlohmann::json::parse(r.body);
+    CHECK(body["code"] == "internal");
+    CHECK(body["correlation_id"] == "corr-1");
+    CHECK(body["message"] == "internal error");  // what() goes to the log only
+    CHECK(!r.note.empty());
+  }
+}
+
+TEST_CASE("a handler that answers and then throws answers once") {
+  Router router;
+  router.add("GET", "/twice", [](Request&, Respond respond) {
+    respond(success({}));
+    throw std::runtime_error("after answering");
+  });
+  CHECK(run(router, "GET", "/twice").status == 200);
+}
+
+TEST_CASE("query parameters are percent-decoded; a bad escape is refused") {
+  Request request;
+  REQUIRE(parse_target("/api/v1/log?stream_prefix=coupon%2D&type=a+b&from=3&from=9", request));
+  CHECK(request.path == "/api/v1/log");
+  CHECK(*request.query_param("stream_prefix") == "coupon-");
+  CHECK(*request.query_param("type") == "a b");
+  CHECK(*request.query_param("from") == "3");  // the first one wins
+  Request bad;
+  CHECK_FALSE(parse_target("/api/v1/log?x=%G1", bad));
+  CHECK_FALSE(parse_target("/api/v1/log?x=%4", bad));
+  CHECK_FALSE(parse_target("http://host/api", bad));
+}
+
+TEST_CASE("every contract code maps to the status of api.md's table") {
+  CHECK(status_of("invalid_json") == 400);
+  CHECK(status_of("missing_field") == 400);
+  CHECK(status_of("unauthorized") == 401);
+  CHECK(status_of("forbidden") == 403);
+  CHECK(status_of("stream_not_found") == 404);
+  CHECK(status_of("projection_not_found") == 404);
+  CHECK(status_of("method_not_allowed") == 405);
+  CHECK(status_of("idempotency_conflict") == 409);
+  CHECK(status_of("insufficient_points") == 409);
+  CHECK(status_of("history_expired") == 410);
+  CHECK(status_of("payload_too_large") == 413);
+  CHECK(status_of("schedule_in_past") == 422);
+  CHECK(status_of("too_many_attempts") == 429);
+  CHECK(status_of("stale_read_model") == 503);
+  CHECK(status_of("not_ready") == 503);
+  CHECK(status_of("no_such_code") == 500);
+}
+
+TEST_CASE("module errors become API problems: rejections keep their code, bugs hide") {
+  auto p = from_error(Error{Code::rejected, "short", "insufficient_balance"});
+  CHECK(p.code == "insufficient_balance");
+  CHECK(to_response(p).status == 409);
+  p = from_error(Error{Code::rejected, "no", "some_unlisted_rule"});
+  CHECK(to_response(p).status == 409);
+  p = from_error(Error{Code::overloaded, "queue full"});
+  auto r = to_response(p);
+  CHECK(r.status == 503);
+  CHECK(header(r, "Retry-After") == "1");
+  r = to_response(from_error(Error{Code::io_error, "disk /secret/path failed"}));
+  CHECK(r.status == 500);
+  CHECK(r.body.find("/secret/path") == std::string::npos);
+}
+
+}  // namespace
+}  // namespace tally::api
