@@ -108,6 +108,35 @@ Checked<std::int64_t> require_amount(const Json& body, std::string_view field, Z
   return invalid(field, "must be a whole number of minor units");
 }
 
+std::optional<Timestamp> parse_rfc3339(std::string_view text) {
+  using namespace std::chrono;
+  // YYYY-MM-DDTHH:MM:SS[.f{1,6}]Z
+  if (text.size() < 20 || text[4] != '-' || text[7] != '-' ||
+      (text[10] != 'T' && text[10] != 't') || text[13] != ':' || text[16] != ':' ||
+      (text.back() != 'Z' && text.back() != 'z'))
+    return std::nullopt;
+  const auto y = parse_number<unsigned>(text.substr(0, 4));
+  const auto mo = parse_number<unsigned>(text.substr(5, 2));
+  const auto d = parse_number<unsigned>(text.substr(8, 2));
+  const auto h = parse_number<unsigned>(text.substr(11, 2));
+  const auto mi = parse_number<unsigned>(text.substr(14, 2));
+  const auto s = parse_number<unsigned>(text.substr(17, 2));
+  if (!y || !mo || !d || !h || !mi || !s || *h > 23 || *mi > 59 || *s > 59) return std::nullopt;
+  const year_month_day ymd{year(static_cast<int>(*y)), month(*mo), day(*d)};
+  if (!ymd.ok()) return std::nullopt;
+  std::int64_t micros = 0;
+  const std::string_view rest = text.substr(19, text.size() - 20);
+  if (!rest.empty()) {
+    if (rest.front() != '.' || rest.size() < 2 || rest.size() > 7) return std::nullopt;
+    const auto fraction = parse_number<std::uint32_t>(rest.substr(1));
+    if (!fraction) return std::nullopt;
+    micros = static_cast<std::int64_t>(*fraction);
+    for (std::size_t i = rest.size() - 1; i < 6; ++i) micros *= 10;
+  }
+  return Timestamp(sys_days(ymd).time_since_epoch() + hours(*h) + minutes(*mi) + seconds(*s) +
+                   microseconds(micros));
+}
+
 Checked<std::optional<std::uint64_t>> query_number(const Request& request, std::string_view name) {
   const std::string* text = request.query_param(name);
   if (!text) return std::optional<std::uint64_t>{};

@@ -15,6 +15,7 @@
 
 #include "api/http.h"
 #include "api/problem.h"
+#include "core/clock.h"
 
 namespace tally::api {
 
@@ -34,6 +35,9 @@ Checked<std::string> require_text(const Json& body, std::string_view field,
 enum class Zero { refused, allowed };
 Checked<std::int64_t> require_amount(const Json& body, std::string_view field,
                                      Zero zero = Zero::refused);
+
+// "2026-11-25T09:30:00Z" or with a fraction of up to 6 digits ("…:00.25Z"): UTC only.
+std::optional<Timestamp> parse_rfc3339(std::string_view text);
 
 // A whole-number query parameter (positions, limits): absent is nullopt; anything but digits
 // is invalid_field.

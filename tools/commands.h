@@ -13,5 +13,7 @@ void add_bench_rebuild(CLI::App& bench);   //   tally bench rebuild
 void add_bench_firing(CLI::App& bench);    //   tally bench firing
 void add_rebuild_command(CLI::App& app);   // tally rebuild
 void add_verify_command(CLI::App& app);    // tally verify
+void add_serve_command(CLI::App& app);     // tally serve
+void add_keys_command(CLI::App& app);      // tally keys add
 
 }  // namespace tally::tools

@@ -6,6 +6,8 @@ int main(int argc, char** argv) {
   tally::tools::add_bench_command(app);
   tally::tools::add_rebuild_command(app);
   tally::tools::add_verify_command(app);
+  tally::tools::add_serve_command(app);
+  tally::tools::add_keys_command(app);
   CLI11_PARSE(app, argc, argv);
   return 0;
 }

@@ -1,0 +1,122 @@
+#include "api/auth.h"
+
+#include <jwt.h>
+
+#include <cerrno>
+#include <memory>
+
+#include "api/input.h"
+#include "core/sha256.h"
+
+namespace tally::api {
+namespace {
+
+tl::unexpected<Problem> unauthorized(std::string message) {
+  return problem("unauthorized", std::move(message));
+}
+
+struct JwtFree {
+  void operator()(jwt_t* j) const { jwt_free(j); }
+};
+
+}  // namespace
+
+std::optional<Role> parse_role(std::string_view name) {
+  if (name == "pos") return Role::pos;
+  if (name == "customer") return Role::customer;
+  if (name == "operator") return Role::operator_;
+  if (name == "auditor") return Role::auditor;
+  if (name == "admin") return Role::admin;
+  return std::nullopt;
+}
+
+std::string_view role_name(Role role) {
+  switch (role) {
+    case Role::pos:
+      return "pos";
+    case Role::customer:
+      return "customer";
+    case Role::operator_:
+      return "operator";
+    case Role::auditor:
+      return "auditor";
+    case Role::admin:
+      return "admin";
+  }
+  return "unknown";
+}
+
+std::string key_hash(std::string_view key) {
+  return to_hex(sha256({key}));
+}
+
+Authenticator::Authenticator(const KeyDirectory& keys, std::optional<std::string> jwt_secret,
+                             const Clock& clock)
+    : keys_(keys), jwt_secret_(std::move(jwt_secret)), clock_(clock) {}
+
+void Authenticator::add_key(std::string_view key, Principal principal) {
+  std::lock_guard lock(mutex_);
+  static_keys_[key_hash(key)] = std::move(principal);
+}
+
+Checked<Principal> Authenticator::authenticate(const Request& request) const {
+  const std::string* header = request.header("Authorization");
+  if (!header) return unauthorized("an Authorization: Bearer token is required");
+  constexpr std::string_view kBearer = "Bearer ";
+  if (header->size() <= kBearer.size() || header->compare(0, kBearer.size(), kBearer) != 0)
+    return unauthorized("the Authorization header must be Bearer <token>");
+  const std::string token = header->substr(kBearer.size());
+  // A JWT has three dot-separated parts; an API key has no dot.
+  if (token.find('.') != std::string::npos) return from_jwt(token);
+  const std::string hash = key_hash(token);
+  {
+    std::lock_guard lock(mutex_);
+    if (auto it = static_keys_.find(hash); it != static_keys_.end()) return it->second;
+  }
+  auto found = keys_.find(hash);
+  if (!found) return tl::unexpected(from_error(found.error()));
+  if (!*found) return unauthorized("unknown API key");
+  return **found;
+}
+
+Checked<Principal> Authenticator::from_jwt(const std::string& token) const {
+  if (!jwt_secret_) return unauthorized("tokens are not accepted by this server");
+  jwt_t* raw = nullptr;
+  const auto* key = reinterpret_cast<const unsigned char*>(jwt_secret_->data());
+  if (jwt_decode(&raw, token.c_str(), key, static_cast<int>(jwt_secret_->size())) != 0 || !raw)
+    return unauthorized("the token is not valid");
+  std::unique_ptr<jwt_t, JwtFree> jwt(raw);
+  // Only HS256: never "none", never another algorithm chosen by the token.
+  if (jwt_get_alg(jwt.get()) != JWT_ALG_HS256) return unauthorized("the token is not HS256");
+  const char* role = jwt_get_grant(jwt.get(), "role");
+  if (!role || std::string_view(role) != "customer")
+    return unauthorized("a token must carry role customer");
+  const char* sub = jwt_get_grant(jwt.get(), "sub");
+  if (!sub || !is_valid_id(sub)) return unauthorized("the token's sub is not a customer id");
+  errno = 0;
+  const long exp = jwt_get_grant_int(jwt.get(), "exp");
+  if (errno != ENOENT) {
+    const auto now_s =
+        std::chrono::duration_cast<std::chrono::seconds>(clock_.now().time_since_epoch()).count();
+    if (exp <= now_s) return unauthorized("the token has expired");
+  }
+  return Principal{Role::customer, std::string("jwt:") + sub, {}, sub};
+}
+
+Checked<Principal> Authenticator::require(Request& request,
+                                          std::initializer_list<Role> allowed) const {
+  auto principal = authenticate(request);
+  if (!principal) return principal;
+  request.key_id = principal->key_id;
+  for (const Role role : allowed)
+    if (principal->role == role) return principal;
+  return problem("forbidden", "this role may not use this route");
+}
+
+Problem too_many_attempts(std::chrono::seconds retry_after) {
+  Problem p{"too_many_attempts", "too many failed attempts; retry later"};
+  p.headers.emplace_back("Retry-After", std::to_string(retry_after.count()));
+  return p;
+}
+
+}  // namespace tally::api

@@ -1,0 +1,34 @@
+#include "api/command_context.h"
+
+#include "core/sha256.h"
+
+namespace tally::api {
+
+Checked<commands::Context> command_context(const Request& request, const Principal& caller) {
+  commands::Context context;
+  context.actor = std::string(role_name(caller.role)) + ":" + caller.key_id;
+  context.correlation_id = request.correlation_id;
+  if (const std::string* key = request.header("Idempotency-Key")) {
+    if (key->empty() || key->size() > 255)
+      return problem("invalid_field", "Idempotency-Key must be 1-255 characters",
+                     "Idempotency-Key");
+    // Scoped to the caller: two clients choosing the same key never see each other's answers.
+    context.idempotency_key = "http/" + caller.key_id + "/" + *key;
+    context.fingerprint = to_hex(sha256({request.method, " ", request.path, "\n", request.body}));
+  }
+  return context;
+}
+
+Response command_answer(nlohmann::json body, const commands::Outcome& outcome, unsigned status) {
+  Response r = success(std::move(body), status);
+  if (outcome.replayed) r.headers.emplace_back("Idempotent-Replayed", "true");
+  return r;
+}
+
+Problem overloaded_problem() {
+  Problem p{"overloaded", "too many commands in flight; retry shortly"};
+  p.headers.emplace_back("Retry-After", "1");
+  return p;
+}
+
+}  // namespace tally::api

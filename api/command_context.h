@@ -1,0 +1,21 @@
+// What every command route does the same way (api.md, Conventions): the Idempotency-Key header
+// (scoped to the caller, fingerprinted by method, path and body), the actor and correlation
+// id, the answer with `position` and `Idempotent-Replayed: true` on a replay, and the 503
+// `overloaded` with Retry-After when the command path is full.
+#pragma once
+
+#include "api/auth.h"
+#include "api/http.h"
+#include "api/problem.h"
+#include "commands/runtime.h"
+
+namespace tally::api {
+
+Checked<commands::Context> command_context(const Request& request, const Principal& caller);
+
+// The success answer of a command: `body` has its `position` already.
+Response command_answer(nlohmann::json body, const commands::Outcome& outcome, unsigned status);
+
+Problem overloaded_problem();
+
+}  // namespace tally::api

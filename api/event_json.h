@@ -1,0 +1,18 @@
+// The JSON object of one event, as GET /api/v1/log, the SSE stream and GET /streams show it
+// (api.md, The log). `data` is the payload rendered as JSON: payloads that are JSON objects
+// already (the example domain, api keys) appear as themselves; other bytes appear as a
+// string until their domain gives a rendering.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "eventstore/event.h"
+
+namespace tally::api {
+
+nlohmann::json event_json(const eventstore::RecordedEvent& event);
+
+// The category of a stream: the part before the first '-'.
+std::string_view stream_category(std::string_view stream);
+
+}  // namespace tally::api

@@ -1,0 +1,117 @@
+// Administration (api.md): read models and their rebuild, API keys, the test clock. Admin only.
+#include "api/input.h"
+#include "api/keys/api_keys.h"
+#include "api/routes/routes.h"
+
+namespace tally::api {
+namespace {
+
+Json projection_json(const projections::Projector& p) {
+  const auto s = p.status();
+  Json j{{"name", s.name}, {"position", s.position.value}, {"lag", s.lag}, {"state", s.state}};
+  if (s.rebuild) j["rebuild_position"] = s.rebuild->position.value;
+  // The stored reason is an internal message (it may name files): its code is enough here.
+  if (s.error) j["error"] = std::string(code_name(s.error->code));
+  return j;
+}
+
+Response list_projections(const ApiContext& ctx) {
+  Json out = Json::array();
+  for (const auto* p : ctx.projectors) out.push_back(projection_json(*p));
+  return success({{"projections", std::move(out)}, {"as_of_position", ctx.log.head().value}});
+}
+
+Response rebuild(const ApiContext& ctx, const std::string& name) {
+  for (auto* p : ctx.projectors) {
+    if (p->name() != name) continue;
+    auto started = p->rebuild();
+    // Asked twice: the rebuild already running is the answer.
+    if (!started && started.error().code != Code::invalid_argument)
+      return to_response(from_error(started.error()));
+    return success({{"name", name}, {"state", "rebuilding"}}, 202);
+  }
+  return to_response(Problem{"projection_not_found", "no read model " + name});
+}
+
+void add_key(ApiContext& ctx, Request& request, Respond respond, const Principal& by) {
+  auto body = parse_object(request.body);
+  if (!body) return respond(to_response(body.error()));
+  const Json* role = body->contains("role") ? &(*body)["role"] : nullptr;
+  if (!role || role->is_null())
+    return respond(to_response(Problem{"missing_field", "role is required", "role"}));
+  if (!role->is_string())
+    return respond(to_response(Problem{"invalid_field", "role must be a string", "role"}));
+  auto store = optional_id(*body, "store_id");
+  if (!store) return respond(to_response(store.error()));
+  auto customer = optional_id(*body, "customer_id");
+  if (!customer) return respond(to_response(customer.error()));
+  auto spec = keys::key_spec(role->get<std::string>(), *store, *customer);
+  if (!spec) return respond(to_response(spec.error()));
+  auto work = [&ctx, spec = *spec, by, respond, req = request] {
+    guarded(req, respond, [&] {
+      auto issued = ctx.issue_key(spec, by, req.correlation_id);
+      if (!issued) return respond(to_response(from_error(issued.error())));
+      respond(success({{"key", issued->key},
+                       {"key_id", issued->key_id},
+                       {"role", role_name(spec.role)},
+                       {"position", issued->position.value}},
+                      201));
+    });
+  };
+  if (!ctx.waits.try_post(work)) {
+    Problem p{"overloaded", "busy; retry shortly"};
+    p.headers.emplace_back("Retry-After", "1");
+    respond(to_response(p));
+  }
+}
+
+Response clock_now(const TestClockControl& clock) {
+  return success({{"now", format_rfc3339(clock.now())}});
+}
+
+Response advance_clock(TestClockControl& clock, const Request& request) {
+  auto body = parse_object(request.body);
+  if (!body) return to_response(body.error());
+  auto seconds = require_amount(*body, "seconds");
+  if (!seconds) return to_response(seconds.error());
+  auto now = clock.advance(std::chrono::seconds(*seconds));
+  if (!now) return to_response(from_error(now.error()));
+  return success({{"now", format_rfc3339(*now)}});
+}
+
+}  // namespace
+
+void add_admin_routes(Router& router, ApiContext& ctx) {
+  // Wraps a handler so that only an admin reaches it.
+  const auto admin = [&ctx](auto f) -> Handler {
+    return [&ctx, f](Request& request, Respond respond) {
+      auto who = ctx.auth.require(request, {Role::admin});
+      if (!who) return respond(to_response(who.error()));
+      f(request, respond, *who);
+    };
+  };
+  router.add("GET", "/api/v1/admin/projections",
+             admin([&ctx](Request&, Respond respond, const Principal&) {
+               respond(list_projections(ctx));
+             }));
+  router.add("POST", "/api/v1/admin/projections/{name}/rebuild",
+             admin([&ctx](Request& request, Respond respond, const Principal&) {
+               respond(rebuild(ctx, request.params.at("name")));
+             }));
+  router.add("POST", "/api/v1/admin/keys",
+             admin([&ctx](Request& request, Respond respond, const Principal& by) {
+               add_key(ctx, request, respond, by);
+             }));
+  // Without --test-clock these paths do not exist: 404 like any unknown path.
+  if (!ctx.test_clock) return;
+  router.add("GET", "/api/v1/admin/test-clock",
+             admin([&ctx](Request&, Respond respond, const Principal&) {
+               respond(clock_now(*ctx.test_clock));
+             }));
+  router.add("POST", "/api/v1/admin/test-clock/advance",
+             admin([&ctx](Request& request, Respond respond, const Principal&) {
+               respond(advance_clock(*ctx.test_clock, request));
+             }));
+}
+
+}  // namespace tally::api

@@ -1,0 +1,58 @@
+// GET /api/v1/schedules (api.md, Schedules): operator and admin.
+#include "projections/schedules.h"
+
+#include <fmt/format.h>
+
+#include "api/input.h"
+#include "api/routes/routes.h"
+
+namespace tally::api {
+namespace {
+
+Checked<std::optional<Timestamp>> time_param(const Request& request, std::string_view name) {
+  const std::string* text = request.query_param(name);
+  if (!text) return std::optional<Timestamp>{};
+  auto t = parse_rfc3339(*text);
+  if (!t)
+    return problem("invalid_field", fmt::format("{} must be an RFC 3339 UTC time", name),
+                   std::string(name));
+  return std::optional<Timestamp>(*t);
+}
+
+Response list(const Request& request, const projections::View& view) {
+  projections::Schedules::Query query;
+  if (const std::string* kind = request.query_param("kind")) {
+    if (!is_valid_id(*kind)) return to_response(Problem{"invalid_field", "bad kind", "kind"});
+    query.kind = *kind;
+  }
+  auto from = time_param(request, "from");
+  if (!from) return to_response(from.error());
+  auto to = time_param(request, "to");
+  if (!to) return to_response(to.error());
+  auto limit = query_limit(request);
+  if (!limit) return to_response(limit.error());
+  query.from = *from;
+  query.to = *to;
+  query.limit = *limit;
+  auto items = projections::Schedules::list(view, query);
+  if (!items) return to_response(from_error(items.error()));
+  Json out = Json::array();
+  for (const auto& item : *items)
+    out.push_back(
+        {{"kind", item.kind}, {"due_at", format_rfc3339(item.due_at)}, {"ref", item.ref}});
+  return success({{"items", std::move(out)}, {"as_of_position", view.position().value}});
+}
+
+}  // namespace
+
+void add_schedule_routes(Router& router, ApiContext& ctx) {
+  router.add("GET", "/api/v1/schedules", [&ctx](Request& request, Respond respond) {
+    auto who = ctx.auth.require(request, {Role::operator_, Role::admin});
+    if (!who) return respond(to_response(who.error()));
+    if (!ctx.schedules) return respond(internal_error(request.correlation_id));
+    query_read_model(ctx, request, respond, *ctx.schedules,
+                     [request](const projections::View& view) { return list(request, view); });
+  });
+}
+
+}  // namespace tally::api

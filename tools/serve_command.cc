@@ -1,0 +1,204 @@
+// tally serve: the HTTP server (api.md, Running the server). Wires the log, the read models,
+// the process runner, the command buses and the api/ routes, then serves until SIGTERM or
+// SIGINT: stop accepting, finish requests in flight, end SSE streams, close the log, exit 0.
+#include <fmt/format.h>
+#include <pthread.h>
+#include <signal.h>
+
+#include <cstdio>
+#include <optional>
+
+#include "api/keys/api_keys.h"
+#include "api/routes/example.h"
+#include "api/routes/routes.h"
+#include "api/server.h"
+#include "api/sse.h"
+#include "commands/process_runner.h"
+#include "eventstore/kv.h"
+#include "eventstore/log.h"
+#include "projections/projector.h"
+#include "tools/commands.h"
+#include "tools/serve_metrics.h"
+#include "tools/serve_support.h"
+#include "tools/wiring/read_models.h"
+#include "tools/wiring/schedule_due_items.h"
+
+namespace tally::tools {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Settings {
+  std::string data_dir = "./data";
+  std::string listen = "127.0.0.1:8080";
+  std::string nats;
+  std::string admin_key_file;
+  std::string jwt_secret_file;
+  bool test_clock = false;
+  bool example_domain = false;
+  std::size_t io_threads = 2;
+  std::size_t max_inflight_commands = 4096;
+  bool quiet = false;
+};
+
+int refuse(const std::string& message) {
+  fmt::print(stderr, "tally serve: {}\n", message);
+  return 2;
+}
+
+bool split_listen(const std::string& listen, std::string& host, std::uint16_t& port) {
+  const auto colon = listen.rfind(':');
+  if (colon == std::string::npos) return false;
+  host = listen.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  unsigned long p = 0;
+  try {
+    p = std::stoul(listen.substr(colon + 1));
+  } catch (...) {
+    return false;
+  }
+  if (p > 65535) return false;
+  port = static_cast<std::uint16_t>(p);
+  return true;
+}
+
+int run(const Settings& s) {
+  // Before any thread starts, so that every thread inherits the mask and only sigwait sees
+  // the signals.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  if (!s.nats.empty()) return refuse("--nats is not supported by this build yet");
+  api::ServerOptions server_options;
+  if (!split_listen(s.listen, server_options.host, server_options.port))
+    return refuse("--listen must be HOST:PORT, not " + s.listen);
+  server_options.io_threads = s.io_threads;
+  server_options.log_requests = !s.quiet;
+
+  const SystemClock system_clock;
+  PersistedTestClock test_clock;
+  const Clock& clock = s.test_clock ? test_clock.clock() : static_cast<const Clock&>(system_clock);
+  eventstore::LogOptions log_options;
+  log_options.clock = &clock;
+  auto log = eventstore::Log::open(s.data_dir, log_options);
+  if (!log) return refuse("cannot open the data dir: " + describe(log.error()));
+  if (s.test_clock)
+    if (auto ok = test_clock.load(s.data_dir); !ok) return refuse(describe(ok.error()));
+  auto store = eventstore::KvStore::open(fs::path(s.data_dir) / "views");
+  if (!store) return refuse(describe(store.error()));
+
+  auto models = wiring::server_read_models();
+  api::keys::ApiKeys key_model;
+  std::vector<std::unique_ptr<projections::Projector>> projectors;
+  const projections::Projector* schedules = nullptr;
+  for (auto& model : models) {
+    projectors.push_back(std::make_unique<projections::Projector>(**log, **store, *model));
+    if (model->name() == "schedules") schedules = projectors.back().get();
+  }
+  projectors.push_back(std::make_unique<projections::Projector>(**log, **store, key_model));
+  const projections::Projector& keys_projector = *projectors.back();
+  const Position head_at_start = (*log)->head();
+  for (auto& p : projectors)
+    if (auto ok = p->start(); !ok)
+      return refuse(std::string(p->name()) + ": " + describe(ok.error()));
+
+  // No business domain fires anything yet; their Fire functions join this map.
+  std::optional<wiring::ScheduleDueItems> due;
+  std::optional<commands::ProcessRunner> runner;
+  if (schedules) {
+    due.emplace(*schedules);
+    runner.emplace(clock, *due, std::map<std::string, commands::Fire>{});
+    runner->start();
+  }
+
+  commands::CommandBus<api::keys::KeyDomain> key_bus(**log);
+  api::keys::KeyIndex key_index(keys_projector, **log);
+  std::optional<std::string> jwt_secret;
+  if (!s.jwt_secret_file.empty()) {
+    auto secret = read_secret_file(s.jwt_secret_file);
+    if (!secret) return refuse(describe(secret.error()));
+    if (secret->empty()) return refuse(s.jwt_secret_file + " is empty");
+    jwt_secret = std::move(*secret);
+  }
+  api::Authenticator auth(key_index, jwt_secret, clock);
+  auto admin_key = load_admin_key(s.data_dir, s.admin_key_file);
+  if (!admin_key) return refuse(describe(admin_key.error()));
+  auth.add_key(admin_key->key, api::Principal{api::Role::admin, "admin", {}, {}});
+
+  api::Metrics metrics;
+  api::WaitPool waits(4, 1024);
+  api::InflightGate gate(s.max_inflight_commands);
+  api::LogNotifier notifier(**log);
+  std::optional<commands::CommandBus<commands::example::Counter>> counters;
+  if (s.example_domain) counters.emplace(**log);
+
+  api::ApiContext ctx{**log, clock, auth, metrics, waits, gate};
+  for (auto& p : projectors) ctx.projectors.push_back(p.get());
+  ctx.schedules = schedules;
+  ctx.test_clock = s.test_clock ? &test_clock : nullptr;
+  ctx.head_at_start = head_at_start;
+  ctx.issue_key = [&](const api::keys::KeySpec& spec, const api::Principal& by,
+                      const std::string& correlation_id) {
+    auto issued = api::keys::issue_key(key_bus, spec, "admin:" + by.key_id, correlation_id);
+    if (issued)
+      key_index.remember(
+          api::key_hash(issued->key),
+          api::Principal{spec.role, issued->key_id, spec.store_id, spec.customer_id});
+    return issued;
+  };
+  add_serve_metrics(metrics, **log, ctx.projectors, runner ? &*runner : nullptr, gate);
+
+  api::Router router;
+  api::add_platform_routes(router, ctx);
+  api::add_log_routes(router, ctx, notifier);
+  api::add_schedule_routes(router, ctx);
+  api::add_admin_routes(router, ctx);
+  if (counters) api::add_example_routes(router, ctx, *counters);
+
+  api::Server server(router, metrics, server_options);
+  if (auto ok = server.start(); !ok) return refuse(describe(ok.error()));
+  if (admin_key->created) fmt::print("admin key written to {}\n", admin_key->path.string());
+  fmt::print("tally serve: listening on http://{}:{} (data dir {})\n", server_options.host,
+             server.port(), s.data_dir);
+  std::fflush(stdout);
+
+  int received = 0;
+  sigwait(&signals, &received);
+  fmt::print(stderr, "tally serve: {} received, draining\n",
+             received == SIGTERM ? "SIGTERM" : "SIGINT");
+  notifier.stop();  // SSE streams end; their connections close
+  server.stop();    // no new requests; those in flight are answered
+  fmt::print(stderr, "tally serve: stopped\n");
+  return 0;  // buses wait for their commands, then projectors and the log close
+}
+
+}  // namespace
+
+void add_serve_command(CLI::App& app) {
+  auto s = std::make_shared<Settings>();
+  auto* cmd = app.add_subcommand("serve", "Run the HTTP server");
+  cmd->add_option("--data-dir", s->data_dir, "the tally data dir")->capture_default_str();
+  cmd->add_option("--listen", s->listen, "HOST:PORT to listen on")->capture_default_str();
+  cmd->add_option("--nats", s->nats, "NATS URL to replicate to (not in this build yet)");
+  cmd->add_option("--admin-key-file", s->admin_key_file,
+                  "a file whose first line is an admin key (default: DIR/admin.key, created)");
+  cmd->add_option("--jwt-secret-file", s->jwt_secret_file, "the HS256 secret of customer JWTs");
+  cmd->add_flag("--test-clock", s->test_clock, "a test clock, advanced by the admin API");
+  cmd->add_option("--io-threads", s->io_threads, "HTTP I/O threads")->capture_default_str();
+  cmd->add_option("--max-inflight-commands", s->max_inflight_commands,
+                  "commands in flight before 503 overloaded")
+      ->capture_default_str();
+  cmd->add_flag("--quiet", s->quiet, "no per-request log lines");
+  // For benchmarks and tests only: the example counter domain's command endpoint.
+  cmd->add_flag("--example-domain", s->example_domain)->group("");
+  cmd->callback([s] {
+    const int code = run(*s);
+    if (code != 0) std::exit(code);
+  });
+}
+
+}  // namespace tally::tools

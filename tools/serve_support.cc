@@ -1,0 +1,110 @@
+#include "tools/serve_support.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "api/keys/api_keys.h"
+#include "core/numbers.h"
+
+namespace tally::tools {
+namespace fs = std::filesystem;
+
+namespace {
+
+Status write_all(int fd, const std::string& text, const fs::path& path) {
+  std::size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0)
+      return fail(Code::io_error, "cannot write " + path.string() + ": " + std::strerror(errno));
+    done += static_cast<std::size_t>(n);
+  }
+  if (::fsync(fd) != 0)
+    return fail(Code::io_error, "cannot sync " + path.string() + ": " + std::strerror(errno));
+  return {};
+}
+
+}  // namespace
+
+Result<std::string> read_secret_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return fail(Code::not_found, "cannot read " + path.string());
+  std::ostringstream text;
+  text << in.rdbuf();
+  std::string s = text.str();
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
+  return s;
+}
+
+Result<AdminKey> load_admin_key(const fs::path& data_dir, const std::string& admin_key_file) {
+  if (!admin_key_file.empty()) {
+    auto text = read_secret_file(admin_key_file);
+    if (!text) return tl::unexpected(text.error());
+    std::string key = text->substr(0, text->find('\n'));  // one line
+    if (key.size() < 16)
+      return fail(Code::invalid_argument,
+                  admin_key_file + ": an admin key must be at least 16 characters");
+    return AdminKey{key, admin_key_file, false};
+  }
+  const fs::path path = data_dir / "admin.key";
+  if (fs::exists(path)) {
+    auto text = read_secret_file(path);
+    if (!text) return tl::unexpected(text.error());
+    if (text->empty()) return fail(Code::corruption, path.string() + " is empty");
+    return AdminKey{*text, path, false};
+  }
+  const std::string key = api::keys::new_key_text();
+  if (key.empty()) return fail(Code::internal, "the system random source failed");
+  // O_EXCL: never overwrite a key someone else just wrote; 0600: only the owner reads it.
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return fail(Code::io_error, "cannot create " + path.string() + ": " + std::strerror(errno));
+  auto written = write_all(fd, key + "\n", path);
+  ::close(fd);
+  if (!written) return tl::unexpected(written.error());
+  return AdminKey{key, path, true};
+}
+
+PersistedTestClock::PersistedTestClock() : clock_(SystemClock().now()) {}
+
+Status PersistedTestClock::load(const fs::path& data_dir) {
+  file_ = data_dir / "test-clock";
+  if (!fs::exists(file_)) return store(clock_.now());
+  auto text = read_secret_file(file_);
+  if (!text) return tl::unexpected(text.error());
+  const auto micros = parse_number<std::int64_t>(*text);
+  if (!micros) return fail(Code::corruption, file_.string() + " does not hold a time");
+  const auto stored = Timestamp(std::chrono::microseconds(*micros));
+  if (stored > clock_.now()) clock_.advance(stored - clock_.now());
+  return {};
+}
+
+Result<Timestamp> PersistedTestClock::advance(std::chrono::seconds step) {
+  std::lock_guard lock(mutex_);  // advances are stored in the order they happen
+  const Timestamp now = clock_.advance(step);
+  if (auto ok = store(now); !ok) return tl::unexpected(ok.error());
+  return now;
+}
+
+Status PersistedTestClock::store(Timestamp t) {
+  const fs::path tmp = file_.string() + ".tmp";
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return fail(Code::io_error, "cannot write " + tmp.string() + ": " + std::strerror(errno));
+  auto written = write_all(fd, std::to_string(t.time_since_epoch().count()) + "\n", tmp);
+  ::close(fd);
+  if (!written) return written;
+  std::error_code ec;
+  fs::rename(tmp, file_, ec);
+  if (ec) return fail(Code::io_error, "cannot rename " + tmp.string() + ": " + ec.message());
+  return {};
+}
+
+}  // namespace tally::tools
