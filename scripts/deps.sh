@@ -10,7 +10,10 @@ packages=(
   libfmt-dev nlohmann-json3-dev libexpected-dev libcli11-dev doctest-dev
   libssl-dev              # SHA-256, AES-256-GCM, random keys
   libjwt-dev
+  libjemalloc-dev         # the allocator of the tally binary
   libnats-dev nats-server
+  prometheus              # promtool checks /metrics in the API tests
+  wrk                     # the HTTP benchmark
 )
 
 missing=()
