@@ -1,5 +1,7 @@
 #include "projections/projection.h"
 
+#include <algorithm>
+
 namespace tally::projections {
 
 Result<std::optional<std::string>> Rows::get(std::string_view key) {
@@ -24,17 +26,23 @@ void Rows::change(std::string_view key, std::optional<std::string> value) {
   it->second.value = std::move(value);
   if (!it->second.changed) {
     it->second.changed = true;
-    changed_.push_back(it);
+    changed_.push_back(&*it);
   }
 }
 
 void Rows::write_to(eventstore::KvBatch& batch) {
-  for (auto it : changed_) {
-    if (it->second.value)
-      batch.put(prefix_ + it->first, *it->second.value);
+  // In key order: the store inserts a sorted batch faster.
+  std::sort(changed_.begin(), changed_.end(),
+            [](const auto* a, const auto* b) { return a->first < b->first; });
+  std::string key = prefix_;
+  for (auto* row : changed_) {
+    key.resize(prefix_.size());
+    key += row->first;
+    if (row->second.value)
+      batch.put(key, *row->second.value);
     else
-      batch.erase(prefix_ + it->first);
-    it->second.changed = false;
+      batch.erase(key);
+    row->second.changed = false;
   }
   changed_.clear();
 }

@@ -2,11 +2,11 @@
 // Rows to read and write; the rows and the checkpoint are written in one atomic batch.
 #pragma once
 
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "core/result.h"
@@ -42,14 +42,20 @@ class Rows {
     std::optional<std::string> value;
     bool changed = false;  // since the last write_to
   };
-  using Known = std::map<std::string, Row, std::less<>>;
+  struct KeyHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  // Hashed, not ordered: the projector looks rows up twice per event. Elements stay where
+  // they are on a rehash, so `changed_` may point at them.
+  using Known = std::unordered_map<std::string, Row, KeyHash, std::equal_to<>>;
   void change(std::string_view key, std::optional<std::string> value);
 
   std::unique_ptr<eventstore::KvSnapshot> base_;
   const std::string prefix_;
   const std::size_t remembered_;
   Known known_;
-  std::vector<Known::iterator> changed_;  // the rows marked changed
+  std::vector<Known::value_type*> changed_;  // the rows marked changed
 };
 
 class Projection {
