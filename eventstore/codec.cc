@@ -1,7 +1,7 @@
 #include "eventstore/codec.h"
 
+#include "core/proto_time.h"
 #include "core/sha256.h"
-#include "tally/v1/event.pb.h"
 
 namespace tally::eventstore::codec {
 namespace {
@@ -125,12 +125,7 @@ std::string place_event(PreparedEvent&& prepared, const Place& place, std::strin
   tally::v1::Event m;
   m.set_position(place.position.value);
   m.set_version(place.version.value);
-  const auto us = micros(place.recorded_at);
-  // Floor division keeps nanos in [0, 1e9) for times before the epoch too.
-  auto secs = us / 1'000'000, rem = us % 1'000'000;
-  if (rem < 0) --secs, rem += 1'000'000;
-  m.mutable_recorded_at()->set_seconds(secs);
-  m.mutable_recorded_at()->set_nanos(static_cast<int>(rem * 1000));
+  set_proto_time(*m.mutable_recorded_at(), place.recorded_at);
   m.set_prev_hash(std::string(prev_hash));
   m.set_hash(std::string(hash));
   m.AppendToString(&prepared.encoded);
@@ -142,24 +137,30 @@ std::string encode_event(const RecordedEvent& e) {
                      e.prev_hash, e.hash);
 }
 
-Result<RecordedEvent> decode_event(std::string_view bytes) {
-  tally::v1::Event m;
+Status decode_event(std::string_view bytes, DecodeScratch& scratch, RecordedEvent& e) {
+  auto& m = scratch.message;
   if (!m.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
     return fail(Code::corruption, "stored event does not parse as tally.v1.Event");
-  RecordedEvent e;
   e.position = Position(m.position());
-  e.stream = std::move(*m.mutable_stream());
   e.version = StreamVersion(m.version());
-  e.event_id = std::move(*m.mutable_event_id());
-  e.type = std::move(*m.mutable_type());
-  e.recorded_at = Timestamp(std::chrono::microseconds(m.recorded_at().seconds() * 1'000'000 +
-                                                      m.recorded_at().nanos() / 1000));
-  e.correlation_id = std::move(*m.mutable_correlation_id());
-  e.causation_id = std::move(*m.mutable_causation_id());
-  e.actor = std::move(*m.mutable_actor());
-  e.payload = std::move(*m.mutable_payload());
-  e.prev_hash = std::move(*m.mutable_prev_hash());
-  e.hash = std::move(*m.mutable_hash());
+  e.recorded_at = from_proto_time(m.recorded_at());
+  // Swapped, not moved: the message keeps the event's old buffers for the next parse.
+  e.stream.swap(*m.mutable_stream());
+  e.event_id.swap(*m.mutable_event_id());
+  e.type.swap(*m.mutable_type());
+  e.correlation_id.swap(*m.mutable_correlation_id());
+  e.causation_id.swap(*m.mutable_causation_id());
+  e.actor.swap(*m.mutable_actor());
+  e.payload.swap(*m.mutable_payload());
+  e.prev_hash.swap(*m.mutable_prev_hash());
+  e.hash.swap(*m.mutable_hash());
+  return {};
+}
+
+Result<RecordedEvent> decode_event(std::string_view bytes) {
+  DecodeScratch scratch;
+  RecordedEvent e;
+  if (auto ok = decode_event(bytes, scratch, e); !ok) return tl::unexpected(ok.error());
   return e;
 }
 

@@ -9,6 +9,7 @@
 #include "core/result.h"
 #include "eventstore/event.h"
 #include "eventstore/log.h"
+#include "tally/v1/event.pb.h"
 
 namespace tally::eventstore::codec {
 
@@ -30,6 +31,12 @@ std::string stream_prefix(std::string_view stream);
 // The stored envelope is the tally.v1.Event protobuf.
 std::string encode_event(const RecordedEvent& e);
 Result<RecordedEvent> decode_event(std::string_view bytes);
+// The same into `out`, swapping string storage with `scratch`: decoding many events with one
+// scratch into reused events allocates next to nothing.
+struct DecodeScratch {
+  tally::v1::Event message;
+};
+Status decode_event(std::string_view bytes, DecodeScratch& scratch, RecordedEvent& out);
 
 // SHA-256 (hex) over e.prev_hash and e's canonical bytes (see event.proto); e.hash is ignored.
 std::string chain_hash(const RecordedEvent& e);

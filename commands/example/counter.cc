@@ -2,6 +2,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/proto_time.h"
+#include "tally/v1/events/counter.pb.h"
+
 namespace tally::commands::example {
 namespace {
 
@@ -9,14 +12,6 @@ template <class... F>
 struct Overloaded : F... {
   using F::operator()...;
 };
-
-std::int64_t micros(Timestamp t) {
-  return t.time_since_epoch().count();
-}
-
-Timestamp from_micros(std::int64_t us) {
-  return Timestamp(std::chrono::microseconds(us));
-}
 
 }  // namespace
 
@@ -62,31 +57,36 @@ std::string Counter::answer(const State& after, const Command&) {
 }
 
 eventstore::NewEvent Counter::encode(const Event& event) {
-  return std::visit(Overloaded{[](const Incremented& e) {
-                                 nlohmann::json j{{"by", e.by}};
-                                 if (e.reset_due) j["reset_due"] = micros(*e.reset_due);
-                                 return eventstore::NewEvent{"counter.incremented", j.dump(), {}};
-                               },
-                               [](const WasReset& e) {
-                                 nlohmann::json j{{"due", micros(e.due)}};
-                                 return eventstore::NewEvent{"counter.reset", j.dump(), {}};
-                               }},
-                    event);
+  return std::visit(
+      Overloaded{[](const Incremented& e) {
+                   tally::v1::events::CounterIncremented m;
+                   m.set_by(e.by);
+                   if (e.reset_due) set_proto_time(*m.mutable_reset_due(), *e.reset_due);
+                   return eventstore::NewEvent{"counter.incremented", m.SerializeAsString(), {}};
+                 },
+                 [](const WasReset& e) {
+                   tally::v1::events::CounterReset m;
+                   set_proto_time(*m.mutable_due(), e.due);
+                   return eventstore::NewEvent{"counter.reset", m.SerializeAsString(), {}};
+                 }},
+      event);
 }
 
 Result<Counter::Event> Counter::decode(const eventstore::RecordedEvent& event) {
-  const auto j = nlohmann::json::parse(event.payload, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object())
-    return fail(Code::corruption, "counter event payload is not a JSON object");
-  if (event.type == "counter.incremented" && j.contains("by") && j["by"].is_number_integer()) {
-    Incremented e{j["by"].get<std::int64_t>(), {}};
-    if (j.contains("reset_due") && j["reset_due"].is_number_integer())
-      e.reset_due = from_micros(j["reset_due"].get<std::int64_t>());
-    return Event{e};
+  const auto& bytes = event.payload;
+  if (event.type == "counter.incremented") {
+    tally::v1::events::CounterIncremented m;
+    if (m.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+      Incremented e{m.by(), {}};
+      if (m.has_reset_due()) e.reset_due = from_proto_time(m.reset_due());
+      return Event{e};
+    }
+  } else if (event.type == "counter.reset") {
+    tally::v1::events::CounterReset m;
+    if (m.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
+      return Event{WasReset{from_proto_time(m.due())}};
   }
-  if (event.type == "counter.reset" && j.contains("due") && j["due"].is_number_integer())
-    return Event{WasReset{from_micros(j["due"].get<std::int64_t>())}};
-  return fail(Code::corruption, "unknown counter event " + event.type);
+  return fail(Code::corruption, "not a counter event: " + event.type);
 }
 
 }  // namespace tally::commands::example

@@ -107,12 +107,16 @@ TEST_CASE("events survive encode and decode") {
 TEST_CASE("a payload that is not a counter event is corruption, not a crash") {
   eventstore::RecordedEvent r;
   r.type = "counter.incremented";
-  for (std::string payload : {"", "[1]", "{\"by\":\"x\"}", "{not json"}) {
+  // Not protobuf: a field with a wire type that does not exist, a truncated varint, JSON.
+  for (std::string payload : {"[1]", "\x08", "{\"by\":\"x\"}", "{not json"}) {
     r.payload = payload;
     auto out = Counter::decode(r);
     REQUIRE_FALSE(out);
     CHECK(out.error().code == Code::corruption);
   }
+  r.type = "counter.doubled";
+  r.payload = Counter::encode(Counter::Incremented{1, {}}).payload;
+  CHECK(Counter::decode(r).error().code == Code::corruption);
 }
 
 }  // namespace

@@ -1,0 +1,23 @@
+// Timestamp <-> google.protobuf.Timestamp, for every schema that carries a time.
+#pragma once
+
+#include <google/protobuf/timestamp.pb.h>
+
+#include "core/clock.h"
+
+namespace tally {
+
+inline void set_proto_time(google::protobuf::Timestamp& out, Timestamp t) {
+  const auto us = t.time_since_epoch().count();
+  // Floor division keeps nanos in [0, 1e9) for times before the epoch too.
+  auto seconds = us / 1'000'000, rest = us % 1'000'000;
+  if (rest < 0) --seconds, rest += 1'000'000;
+  out.set_seconds(seconds);
+  out.set_nanos(static_cast<int>(rest * 1000));
+}
+
+inline Timestamp from_proto_time(const google::protobuf::Timestamp& t) {
+  return Timestamp(std::chrono::microseconds(t.seconds() * 1'000'000 + t.nanos() / 1000));
+}
+
+}  // namespace tally
