@@ -118,31 +118,38 @@ Result<std::size_t> Log::prune_idempotency() {
 
 Result<std::vector<RecordedEvent>> Log::read_all(Position from, std::size_t max) const {
   std::vector<RecordedEvent> out;
+  if (auto ok = read_page(from, max, out); !ok) return tl::unexpected(ok.error());
+  return out;
+}
+
+Status Log::read_page(Position from, std::size_t max, std::vector<RecordedEvent>& page) const {
   if (from.value == 0) from = Position(1);
   const Position head = this->head();
-  if (from > head || max == 0) return out;
-  out.reserve(std::min<std::uint64_t>(max, head.value - from.value + 1));
+  const std::size_t wanted =
+      from > head ? 0 : std::min<std::uint64_t>(max, head.value - from.value + 1);
+  if (page.size() > wanted) page.resize(wanted);  // keeps the first events' storage to reuse
+  page.reserve(wanted);
+  if (wanted == 0) return {};
   const std::string upper_key = codec::position_key(head.next());
   rocksdb::Slice upper(upper_key);
   rocksdb::ReadOptions read;
   read.iterate_upper_bound = &upper;
   std::unique_ptr<rocksdb::Iterator> it(
       parts_->db().NewIterator(read, parts_->log.families.events));
-  Position expected = from;
-  for (it->Seek(codec::position_key(from)); it->Valid() && out.size() < max; it->Next()) {
-    auto e = codec::decode_event(it->value().ToStringView());
-    if (!e) return tl::unexpected(e.error());
-    if (e->position != expected)
+  codec::DecodeScratch scratch;
+  std::size_t n = 0;
+  for (it->Seek(codec::position_key(from)); it->Valid() && n < wanted; it->Next(), ++n) {
+    if (n == page.size()) page.emplace_back();
+    RecordedEvent& e = page[n];
+    if (auto ok = codec::decode_event(it->value().ToStringView(), scratch, e); !ok) return ok;
+    if (e.position.value != from.value + n)
       return fail(Code::corruption,
-                  "the log has no event at position " + std::to_string(expected.value));
-    out.push_back(std::move(*e));
-    expected = expected.next();
+                  "the log has no event at position " + std::to_string(from.value + n));
   }
-  if (auto ok = rocks::check(it->status(), "reading the log"); !ok)
-    return tl::unexpected(ok.error());
-  if (out.size() < max && expected <= head)
+  if (auto ok = rocks::check(it->status(), "reading the log"); !ok) return ok;
+  if (n < wanted)
     return fail(Code::corruption, "the log ends before its head " + std::to_string(head.value));
-  return out;
+  return {};
 }
 
 Result<std::vector<RecordedEvent>> Log::read_stream(std::string_view stream, StreamVersion from,

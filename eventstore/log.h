@@ -130,6 +130,7 @@ class Log final : public Reader {
   Result<std::vector<RecordedEvent>> read_stream(std::string_view stream, StreamVersion from,
                                                  std::size_t max) const override;
   Result<std::vector<RecordedEvent>> read_all(Position from, std::size_t max) const override;
+  Status read_page(Position from, std::size_t max, std::vector<RecordedEvent>& page) const override;
   Position head() const override;
   Result<StreamVersion> stream_version(std::string_view stream) const override;
   Position wait_beyond(Position after, std::chrono::milliseconds timeout) const override;

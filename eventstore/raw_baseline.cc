@@ -3,6 +3,7 @@
 #include <rocksdb/write_batch.h>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <future>
 #include <mutex>
@@ -127,11 +128,14 @@ Result<RawScan> raw_scan_events(const std::filesystem::path& data_dir) {
   Status status;
   for (std::size_t i = 0; i < names.size(); ++i) {
     if (names[i] != "events") continue;
+    const auto started = std::chrono::steady_clock::now();
     std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), handles[i]));
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
       ++scan.events;
       scan.bytes += it->value().size();
     }
+    scan.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     status = rocks::check(it->status(), "scanning the log");
   }
   for (auto* h : handles) db->DestroyColumnFamilyHandle(h);

@@ -36,6 +36,7 @@ class RawBaseline {
 struct RawScan {
   std::uint64_t events = 0;
   std::uint64_t bytes = 0;
+  double seconds = 0;  // of the iteration alone: opening the database is not counted
 };
 Result<RawScan> raw_scan_events(const std::filesystem::path& data_dir);
 

@@ -27,6 +27,14 @@ class Reader {
 
   // Events with position >= from, ascending and gap-free, at most max of them.
   virtual Result<std::vector<RecordedEvent>> read_all(Position from, std::size_t max) const = 0;
+  // The same into `page`, replacing what it held and reusing its events' storage: a reader
+  // going through the whole log pages through a few buffers instead of allocating anew.
+  virtual Status read_page(Position from, std::size_t max, std::vector<RecordedEvent>& page) const {
+    auto events = read_all(from, max);
+    if (!events) return tl::unexpected(events.error());
+    page = std::move(*events);
+    return {};
+  }
 
   // The last committed position (0 for an empty log).
   virtual Position head() const = 0;

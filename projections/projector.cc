@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <deque>
 #include <future>
 
 #include "core/numbers.h"
@@ -84,23 +85,39 @@ Result<View> Projector::view() const {
 
 Result<Position> Projector::apply_range(std::uint64_t gen, Position from, Position until,
                                         const std::function<void(Position)>& applied) {
-  // Reads and decodes the next page on another thread while this one applies the current:
-  // positions are gap-free up to `until` (<= head), so where each page starts is known.
-  auto fetch = [this, until](Position after) {
-    return std::async(std::launch::async, [this, after, until] {
-      return log_.read_all(after.next(),
-                           std::min<std::uint64_t>(events_per_batch_, until.value - after.value));
-    });
+  // Reading and decoding cost several times what applying does, so the next pages are read
+  // and decoded on other threads while this one applies: positions are gap-free up to
+  // `until` (<= head), so every page's bounds are known before it is read.
+  constexpr std::size_t kPagesAhead = 2;
+  using Page = std::vector<eventstore::RecordedEvent>;
+  std::deque<std::future<Result<Page>>> pages;
+  std::vector<Page> spare;  // applied pages, whose storage the next reads reuse
+  Position asked = from;    // the last position a page was asked for
+  auto ask_ahead = [&] {
+    while (pages.size() < kPagesAhead && asked < until) {
+      const Position after = asked;
+      asked = Position(std::min<std::uint64_t>(until.value, after.value + events_per_batch_));
+      Page page;
+      if (!spare.empty()) {
+        page = std::move(spare.back());
+        spare.pop_back();
+      }
+      pages.push_back(std::async(std::launch::async, [this, after, n = asked.value - after.value,
+                                                      page = std::move(page)]() mutable {
+        return log_.read_page(after.next(), n, page).map([&] { return std::move(page); });
+      }));
+    }
   };
   Position at = from;
   Rows rows(store_.snapshot(), rows_prefix(gen));
-  auto next = at < until ? fetch(at) : decltype(fetch(at)){};
-  while (next.valid() && !stopping_) {
-    auto events = next.get();
+  for (ask_ahead(); !pages.empty() && !stopping_; ask_ahead()) {
+    auto events = pages.front().get();
+    pages.pop_front();
     if (!events) return tl::unexpected(events.error());
-    if (events->empty()) break;
-    const Position last = events->back().position;
-    if (last < until) next = fetch(last);
+    if (events->empty() || events->front().position != at.next())
+      return tally::fail(Code::corruption, fmt::format("{}: the log has no event at position {}",
+                                                       name(), at.next().value));
+    ask_ahead();
     for (const auto& event : *events) {
       if (auto ok = projection_.apply(event, rows); !ok) {
         Error error = ok.error();
@@ -109,7 +126,8 @@ Result<Position> Projector::apply_range(std::uint64_t gen, Position from, Positi
         return tl::unexpected(std::move(error));
       }
     }
-    at = last;
+    at = events->back().position;
+    spare.push_back(std::move(*events));
     eventstore::KvBatch batch;
     rows.write_to(batch);
     batch.put(checkpoint_key(gen), std::to_string(at.value));
@@ -117,6 +135,7 @@ Result<Position> Projector::apply_range(std::uint64_t gen, Position from, Positi
     rows.rebase(store_.snapshot());
     applied(at);
   }
+  // Stopping: pages still being read are waited for by their futures' destructors.
   return at;
 }
 

@@ -64,7 +64,7 @@ class Projector {
   // `events_per_batch`: events applied per write of rows and checkpoint. Larger batches write
   // a row changed by many events once; smaller ones show progress in finer steps.
   Projector(const eventstore::Reader& log, eventstore::KvStore& store, Projection& projection,
-            std::size_t events_per_batch = 8192);
+            std::size_t events_per_batch = 32768);
   ~Projector();  // stops the threads; what was written stays
 
   std::string_view name() const { return projection_.name(); }
