@@ -68,8 +68,9 @@ class BeastSession final : public Session, public std::enable_shared_from_this<B
 
   void on_read_error(beast::error_code ec) {
     if (ec == http::error::body_limit) {
-      // Answer, then close: the rest of the body is not read.
+      // Answer, then close: the rest of the body is read and dropped, not parsed.
       keep_alive_ = false;
+      linger_ = true;
       Request request;
       request.method = std::string(parser_->get().method_string());
       request.route = "unmatched";
@@ -131,6 +132,7 @@ class BeastSession final : public Session, public std::enable_shared_from_this<B
     exchange_.answered(request_, response_, latency());
     busy_ = false;
     response_ = {};
+    if (!ec && linger_) return linger();
     if (ec || !keep_alive || closing_) return close();
     read_header();
   }
@@ -196,6 +198,22 @@ class BeastSession final : public Session, public std::enable_shared_from_this<B
                      });
   }
 
+  // Closing with the client's body still arriving would reset the connection, and the client
+  // could lose the 413 before reading it: stop sending, then read and drop what comes (up to
+  // a bound in time and bytes) until the client closes (a lingering close).
+  void linger() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
+    if (lingered_ == 0) stream_.expires_after(std::chrono::seconds(2));
+    drain_.resize(64 << 10);
+    stream_.async_read_some(net::buffer(drain_),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                              self->lingered_ += n;
+                              if (ec || self->lingered_ > (16u << 20)) return self->close();
+                              self->linger();
+                            });
+  }
+
   void close() {
     if (closed_) return;
     closed_ = true;
@@ -217,6 +235,9 @@ class BeastSession final : public Session, public std::enable_shared_from_this<B
   bool busy_ = false;
   bool closing_ = false;
   bool closed_ = false;
+  bool linger_ = false;
+  std::size_t lingered_ = 0;
+  std::string drain_;
   std::shared_ptr<ResponseStream> sse_;
   net::steady_timer heartbeat_;
   bool waiting_ = false;
