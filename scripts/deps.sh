@@ -14,6 +14,7 @@ packages=(
   libnats-dev nats-server
   prometheus              # promtool checks /metrics in the API tests
   wrk                     # the HTTP benchmark
+  libjson-validator-perl  # validates the OpenAPI document in the API tests
 )
 
 missing=()

@@ -113,6 +113,19 @@ def test_openapi_document_lists_every_served_route():
                          ("post", "/api/v1/admin/projections/{name}/rebuild"),
                          ("post", "/api/v1/coupon/redeem"), ("post", "/api/v1/payments")]:
         check(method in paths.get(path, {}), "openapi lacks %s %s" % (method, path))
+    # A real validator: JSON::Validator's OpenAPI v3 schema (libjson-validator-perl).
+    checker = os.path.join(os.path.dirname(os.path.abspath(__file__)), "openapi_check.pl")
+    doc = os.path.join(F.root, "openapi.json")
+    with open(doc, "w") as f:
+        f.write(r.raw)
+    p = subprocess.run(["perl", checker, doc], capture_output=True, timeout=60)
+    check(p.returncode == 0, "openapi: %s %s" % (p.stdout.decode(), p.stderr.decode()))
+    broken = dict(r.json)
+    broken["info"] = {"title": "no version"}
+    with open(doc, "w") as f:
+        json.dump(broken, f)
+    p = subprocess.run(["perl", checker, doc], capture_output=True, timeout=60)
+    check(p.returncode == 1 and b"version" in p.stdout, "the validator must catch a bad document")
 
 
 def test_auth_matrix_per_route_group():
