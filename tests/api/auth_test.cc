@@ -1,0 +1,143 @@
+#include "api/auth.h"
+
+#include <doctest/doctest.h>
+#include <jwt.h>
+
+#include <map>
+
+#include "api/throttle.h"
+
+namespace tally::api {
+namespace {
+
+struct FakeKeys final : KeyDirectory {
+  std::map<std::string, Principal, std::less<>> keys;
+  Result<std::optional<Principal>> find(std::string_view hash) const override {
+    auto it = keys.find(hash);
+    if (it == keys.end()) return std::optional<Principal>{};
+    return std::optional<Principal>(it->second);
+  }
+};
+
+const Timestamp kNow = Timestamp(std::chrono::seconds(1'800'000'000));
+
+std::string make_jwt(const std::string& secret, std::map<std::string, std::string> grants,
+                     std::optional<long> exp, jwt_alg_t alg = JWT_ALG_HS256) {
+  jwt_t* jwt = nullptr;
+  REQUIRE(jwt_new(&jwt) == 0);
+  for (const auto& [k, v] : grants) jwt_add_grant(jwt, k.c_str(), v.c_str());
+  if (exp) jwt_add_grant_int(jwt, "exp", *exp);
+  jwt_set_alg(jwt, alg, reinterpret_cast<const unsigned char*>(secret.data()),
+              static_cast<int>(secret.size()));
+  char* text = jwt_encode_str(jwt);
+  std::string out = text ? text : "";
+  free(text);
+  jwt_free(jwt);
+  return out;
+}
+
+Request bearer(const std::string& token) {
+  Request r;
+  r.headers["authorization"] = "Bearer " + token;  // header names are caseless
+  return r;
+}
+
+struct Setup {
+  FakeKeys keys;
+  TestClock clock{kNow};
+  Authenticator auth{keys, std::string("s3cret"), clock};
+  Setup() {
+    keys.keys[key_hash("tk_pos")] = Principal{Role::pos, "k1", "S1", ""};
+    auth.add_key("admin-key-from-file", Principal{Role::admin, "admin", "", ""});
+  }
+};
+
+TEST_CASE("an API key is found by its hash and carries its role and scope") {
+  Setup s;
+  auto p = s.auth.authenticate(bearer("tk_pos"));
+  REQUIRE(p);
+  CHECK(p->role == Role::pos);
+  CHECK(p->store_id == "S1");
+  CHECK(s.auth.authenticate(bearer("admin-key-from-file"))->role == Role::admin);
+  CHECK(s.auth.authenticate(bearer("tk_other")).error().code == "unauthorized");
+  Request none;
+  CHECK(s.auth.authenticate(none).error().code == "unauthorized");
+  Request basic;
+  basic.headers["Authorization"] = "Basic dGs6cG9z";
+  CHECK(s.auth.authenticate(basic).error().code == "unauthorized");
+}
+
+TEST_CASE("require(): 401 without a valid token, 403 for a role not allowed") {
+  Setup s;
+  Request r = bearer("tk_pos");
+  CHECK(s.auth.require(r, {Role::admin}).error().code == "forbidden");
+  CHECK(r.key_id == "k1");
+  CHECK(s.auth.require(r, {Role::pos, Role::admin}));
+  Request bad = bearer("nope");
+  CHECK(s.auth.require(bad, {Role::admin}).error().code == "unauthorized");
+}
+
+TEST_CASE("a customer JWT: HS256 with our secret, role customer, sub an id, exp in the future") {
+  Setup s;
+  const long future = 1'800'000'060, past = 1'799'999'999;
+  auto ok = s.auth.authenticate(
+      bearer(make_jwt("s3cret", {{"sub", "C7"}, {"role", "customer"}}, future)));
+  REQUIRE(ok);
+  CHECK(ok->role == Role::customer);
+  CHECK(ok->customer_id == "C7");
+  CHECK(s.auth.authenticate(
+      bearer(make_jwt("s3cret", {{"sub", "C7"}, {"role", "customer"}}, std::nullopt))));
+  const std::string refused[] = {
+      make_jwt("s3cret", {{"sub", "C7"}, {"role", "customer"}}, past),     // expired
+      make_jwt("other", {{"sub", "C7"}, {"role", "customer"}}, future),    // not our secret
+      make_jwt("s3cret", {{"sub", "C7"}, {"role", "admin"}}, future),      // not customer
+      make_jwt("s3cret", {{"sub", "C 7"}, {"role", "customer"}}, future),  // not an id
+      make_jwt("s3cret", {{"role", "customer"}}, future),                  // no sub
+      make_jwt("s3cret", {{"sub", "C7"}, {"role", "customer"}}, future, JWT_ALG_HS512),
+      make_jwt("", {{"sub", "C7"}, {"role", "customer"}}, future, JWT_ALG_NONE),
+      "a.b.c",
+  };
+  for (const auto& token : refused) {
+    CAPTURE(token);
+    auto p = s.auth.authenticate(bearer(token));
+    REQUIRE_FALSE(p);
+    CHECK(p.error().code == "unauthorized");
+  }
+  // The clock is the server's: moving it past exp expires the token.
+  const auto token = make_jwt("s3cret", {{"sub", "C7"}, {"role", "customer"}}, future);
+  s.clock.advance(std::chrono::seconds(60));
+  CHECK_FALSE(s.auth.authenticate(bearer(token)));
+}
+
+TEST_CASE("without a JWT secret, tokens are refused") {
+  FakeKeys keys;
+  TestClock clock{kNow};
+  Authenticator auth{keys, std::nullopt, clock};
+  auto p = auth.authenticate(bearer(make_jwt("s", {{"sub", "C7"}, {"role", "customer"}}, {})));
+  CHECK(p.error().code == "unauthorized");
+}
+
+TEST_CASE("the failure window closes at the 20th failure for 60 s; refusals do not extend it") {
+  TestClock clock{kNow};
+  FailureWindow window(clock);
+  const Principal a{Role::pos, "k1", "S1", ""}, b{Role::pos, "k2", "S1", ""};
+  for (int i = 0; i < 19; ++i) window.record_failure(a, "coupon_lookup");
+  CHECK_FALSE(window.refused(a, "coupon_lookup"));
+  window.record_failure(a, "coupon_lookup");
+  CHECK(window.refused(a, "coupon_lookup") == std::chrono::seconds(60));
+  CHECK_FALSE(window.refused(b, "coupon_lookup"));  // per caller
+  CHECK_FALSE(window.refused(a, "other_action"));   // per action
+  clock.advance(std::chrono::seconds(30));
+  window.record_failure(a, "coupon_lookup");  // while closed: not counted, not extending
+  CHECK(window.refused(a, "coupon_lookup") == std::chrono::seconds(30));
+  clock.advance(std::chrono::seconds(30));
+  CHECK_FALSE(window.refused(a, "coupon_lookup"));
+  window.record_failure(a, "coupon_lookup");
+  CHECK_FALSE(window.refused(a, "coupon_lookup"));  // a fresh count after the window
+  const auto p = too_many_attempts(std::chrono::seconds(12));
+  CHECK(to_response(p).status == 429);
+  CHECK(p.headers.at(0) == std::pair<std::string, std::string>{"Retry-After", "12"});
+}
+
+}  // namespace
+}  // namespace tally::api
