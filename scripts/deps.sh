@@ -15,6 +15,7 @@ packages=(
   prometheus              # promtool checks /metrics in the API tests
   wrk                     # the HTTP benchmark
   libjson-validator-perl  # validates the OpenAPI document in the API tests
+  clang libclang-rt-14-dev  # libFuzzer for the request-decoding fuzz target
 )
 
 missing=()

@@ -91,8 +91,8 @@ void add_admin_routes(Router& router, ApiContext& ctx) {
     };
   };
   router.add("GET", "/api/v1/admin/projections",
-             admin([&ctx](Request&, Respond respond, const Principal&) {
-               respond(list_projections(ctx));
+             admin([&ctx](Request& request, Respond respond, const Principal&) {
+               query_log(ctx, request, respond, [&ctx](Position) { return list_projections(ctx); });
              }));
   router.add("POST", "/api/v1/admin/projections/{name}/rebuild",
              admin([&ctx](Request& request, Respond respond, const Principal&) {
