@@ -7,6 +7,7 @@
 
 #include "core/ids.h"
 #include "eventstore/codec.h"
+#include "eventstore/stream_index.h"
 
 namespace tally::eventstore {
 namespace {
@@ -30,7 +31,8 @@ bool holds(const ExpectedVersion& expected, StreamVersion current) {
 
 // One group commit: staged by appenders, written by the committer, answered by the answerer.
 struct Writer::Batch {
-  rocksdb::WriteBatch write;
+  rocksdb::WriteBatch write;          // events and idempotency records: synced
+  rocksdb::WriteBatch index;          // stream index entries: written after (stream_index.h)
   std::vector<Pending> pending;       // staged appends, answered once the write is done
   std::vector<AppendResult> results;  // theirs, if the write succeeds
   std::vector<std::pair<std::size_t, Pending>> followers;  // same key as pending[first]
@@ -123,11 +125,6 @@ void Writer::commit_batches() {
                           std::chrono::steady_clock::now() - start)
                           .count();
       if (status.ok()) {
-        {
-          std::lock_guard head_lock(head_mutex_);
-          head_.store(batch->last, std::memory_order_release);
-        }
-        head_changed_.notify_all();
         ++batches_;
         appends_ += batch->pending.size();
         events_ += batch->events;
@@ -156,7 +153,10 @@ void Writer::answer_batches() {
     std::deque<std::unique_ptr<Batch>> done;
     done.swap(committed_);
     lock.unlock();
-    for (auto& batch : done) answer(*batch);
+    for (auto& batch : done) {
+      index(*batch);
+      answer(*batch);
+    }
     prune_if_due();
     lock.lock();
   }
@@ -218,7 +218,7 @@ std::optional<Result<AppendResult>> Writer::stage(Pending& pending) {
       std::string hash = codec::chain_hash(last_hash_, place, prepared.fields);
       batch.write.Put(families_.events, codec::position_key(place.position),
                       codec::place_event(std::move(prepared), place, last_hash_, hash));
-      batch.write.Put(families_.streams, codec::stream_key(s.stream, version),
+      batch.index.Put(families_.streams, codec::stream_key(s.stream, version),
                       codec::position_key(place.position));
       last_hash_ = std::move(hash);
       next_position_ = next_position_.next();
@@ -240,6 +240,24 @@ std::optional<Result<AppendResult>> Writer::stage(Pending& pending) {
   batch.pending.push_back(std::move(pending));
   ++staged_appends_;
   return std::nullopt;
+}
+
+void Writer::index(Batch& batch) {
+  // Behind a batch that could not be indexed, none is: readers would find a hole.
+  if (!batch.failure && index_failed_) batch.failure = index_failed_;
+  if (batch.failure) return;
+  if (auto ok = write_index(families_, batch.index, batch.last); !ok) {
+    index_failed_ = ok.error();
+    batch.failure = ok.error();
+    std::lock_guard lock(mutex_);
+    failed_ = batch.failure;  // fail-stop, as for a failed write
+    return;
+  }
+  {
+    std::lock_guard head_lock(head_mutex_);
+    head_.store(batch.last, std::memory_order_release);
+  }
+  head_changed_.notify_all();
 }
 
 void Writer::answer(Batch& batch) {
@@ -268,7 +286,8 @@ Result<StreamVersion> Writer::current_version(std::string_view stream) {
   if (auto it = heads_.find(stream); it != heads_.end()) return StreamVersion(it->second);
   // Not seen since opening: the last index entry of the stream says. Every stream staged
   // since opening is in heads_, so what the database holds for this one is complete.
-  std::unique_ptr<rocksdb::Iterator> it(db_.NewIterator(rocksdb::ReadOptions(), families_.streams));
+  std::unique_ptr<rocksdb::Iterator> it(
+      families_.index->NewIterator(rocksdb::ReadOptions(), families_.streams));
   const std::string prefix = codec::stream_prefix(stream);
   it->SeekForPrev(codec::stream_key(stream, StreamVersion(~std::uint64_t{0})));
   std::uint64_t version = 0;

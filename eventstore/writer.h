@@ -4,8 +4,9 @@
 // into the open WriteBatch under one mutex, in its own thread: no hand-off before the write.
 // The envelope and most of the hashed bytes are prepared before taking the mutex. Two threads
 // do the rest:
-//   committer: takes the staged batch, writes it with fsync, publishes the new head.
-//   answerer:  answers the appenders of a written batch.
+//   committer: takes the staged batch, writes it with fsync.
+//   answerer:  indexes a written batch's streams (stream_index.h), publishes the new head,
+//              answers its appenders.
 // While the committer syncs batch k, the answerer answers batch k-1 and appenders stage batch
 // k+1, so a batch holds everything that arrived during the previous sync. A busy log syncs
 // less per event, never less per append.
@@ -31,7 +32,8 @@ namespace tally::eventstore {
 
 struct Families {
   rocksdb::ColumnFamilyHandle* events;        // position → envelope
-  rocksdb::ColumnFamilyHandle* streams;       // stream, version → position
+  rocksdb::DB* index;                         // the stream index's own database (DIR/index)
+  rocksdb::ColumnFamilyHandle* streams;       // in `index`: stream, version → position
   rocksdb::ColumnFamilyHandle* outcomes;      // idempotency key → stored outcome
   rocksdb::ColumnFamilyHandle* outcome_ages;  // recorded_at, key → (nothing), for pruning
 };
@@ -80,6 +82,7 @@ class Writer {
   // With mutex_ held. Returns the answer when it is known without writing.
   std::optional<Result<AppendResult>> stage(Pending& pending);
   Batch& open_batch();
+  void index(Batch& batch);  // then the batch is visible to readers
   void answer(Batch& batch);
   Result<StreamVersion> current_version(std::string_view stream);
   void prune_if_due();
@@ -116,7 +119,8 @@ class Writer {
   std::condition_variable answerer_wake_;
   std::deque<std::unique_ptr<Batch>> committed_;
   bool answerer_stopping_ = false;
-  Timestamp last_prune_;  // answerer thread only
+  Timestamp last_prune_;               // answerer thread only
+  std::optional<Error> index_failed_;  // answerer thread only
 
   std::atomic<Position> head_;
   mutable std::mutex head_mutex_;

@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
+#include <atomic>
 #include <thread>
 
 #include "support.h"
@@ -58,6 +59,29 @@ TEST_CASE("wait_beyond wakes when a later position commits, and times out otherw
   });
   CHECK(log->wait_beyond(Position(1), std::chrono::seconds(10)) == Position(2));
   appender.join();
+}
+
+TEST_CASE("an answered append is in its stream and in the log at once, under concurrent appends") {
+  // The stream index is written after the sync: it must still be there before the answer.
+  TempDir dir;
+  auto log = open_log(dir.data());
+  std::atomic<int> missing{0};
+  std::vector<std::thread> appenders;
+  for (int t = 0; t < 8; ++t)
+    appenders.emplace_back([&, t] {
+      const std::string stream = "order-" + std::to_string(t);
+      for (int i = 1; i <= 50; ++i) {
+        auto appended = log->append(one_event(stream));
+        if (!appended) return missing.fetch_add(1);
+        auto events = log->read_stream(stream, StreamVersion(1), 100);
+        if (!events || events->size() != std::size_t(i) ||
+            events->back().position != appended->last || log->head() < appended->last)
+          missing.fetch_add(1);
+      }
+      return 0;
+    });
+  for (auto& a : appenders) a.join();
+  CHECK(missing == 0);
 }
 
 }  // namespace tally::eventstore
