@@ -1,0 +1,73 @@
+// What a caller is told after a coupon command (api.md Coupons); kept by the runtime as the
+// outcome a retry replays.
+#include <nlohmann/json.hpp>
+
+#include "commands/coupons/coupons.h"
+#include "commands/coupons/overloaded.h"
+
+namespace tally::commands::coupons {
+namespace {
+
+using nlohmann::json;
+
+std::string status_after(const CouponState& state, const CouponRedeemed& r) {
+  if (r.balance_after > 0) return "active";
+  return state.kind == CouponKind::exchange ? "redeemed" : "exhausted";
+}
+
+std::string redeemed(const CouponState& after, const RedeemCoupon& c) {
+  const auto* r = after.redemption(c.store_id, c.transaction_id);
+  if (!r) return json::object().dump();
+  return json{{"transaction_id", c.transaction_id},
+              {"redeemed_amount", r->redeemed.amount},
+              {"remaining_balance", r->redeemed.balance_after},
+              {"coupon_status", status_after(after, r->redeemed)},
+              {"message", "redeemed"}}
+      .dump();
+}
+
+std::string refunded(const CouponState& after, const RefundCoupon& c) {
+  const std::string status(status_name(after.status_at(c.now)));
+  if (!c.transaction_id)
+    return json{{"refunded_amount", after.face_value},
+                {"remaining_balance", 0},
+                {"coupon_status", status},
+                {"message", "the unused coupon was refunded whole"}}
+        .dump();
+  const auto* r = after.redemption(c.store_id, *c.transaction_id);
+  if (!r || !r->reversal) return json::object().dump();
+  return json{{"refunded_amount", r->reversal->amount},
+              {"remaining_balance", r->reversal->balance_after},
+              {"coupon_status", status},
+              {"message", "the redemption was reversed"}}
+      .dump();
+}
+
+}  // namespace
+
+std::string coupon_stream(std::string_view coupon_id) {
+  return "coupon-" + std::string(coupon_id);
+}
+
+std::string Coupons::stream(const Command& command) {
+  return coupon_stream(
+      std::visit([](const auto& c) -> const std::string& { return c.coupon_id; }, command));
+}
+
+std::string Coupons::answer(const State& after, const Command& command) {
+  return std::visit(
+      Overloaded{[&](const IssueCoupon& c) {
+                   return json{{"coupon_id", c.coupon_id},
+                               {"kind", kind_name(after.kind)},
+                               {"coupon_status", status_name(after.status_at(c.now))}}
+                       .dump();
+                 },
+                 [&](const RedeemCoupon& c) { return redeemed(after, c); },
+                 [&](const RefundCoupon& c) { return refunded(after, c); },
+                 [&](const ExpireCoupon& c) {
+                   return json{{"coupon_status", status_name(after.status_at(c.due))}}.dump();
+                 }},
+      command);
+}
+
+}  // namespace tally::commands::coupons

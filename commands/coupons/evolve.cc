@@ -1,0 +1,76 @@
+#include "commands/coupons/overloaded.h"
+#include "commands/coupons/state.h"
+
+namespace tally::commands::coupons {
+
+std::string_view status_name(CouponStatus status) {
+  switch (status) {
+    case CouponStatus::active:
+      return "active";
+    case CouponStatus::redeemed:
+      return "redeemed";
+    case CouponStatus::exhausted:
+      return "exhausted";
+    case CouponStatus::expired:
+      return "expired";
+    case CouponStatus::void_:
+      return "void";
+  }
+  return "void";
+}
+
+CouponStatus CouponState::status_at(Timestamp now) const {
+  if (voided) return CouponStatus::void_;
+  if (expired || now >= expires_at) return CouponStatus::expired;
+  if (balance > 0) return CouponStatus::active;
+  return kind == CouponKind::exchange ? CouponStatus::redeemed : CouponStatus::exhausted;
+}
+
+std::int64_t CouponState::redeemable_balance(Timestamp now) const {
+  if (kind == CouponKind::exchange) return status_at(now) == CouponStatus::active ? balance : 0;
+  return voided ? 0 : balance;
+}
+
+const Redemption* CouponState::redemption(const std::string& store_id,
+                                          const std::string& transaction_id) const {
+  auto it = redemptions.find({transaction_id, store_id});
+  return it == redemptions.end() ? nullptr : &it->second;
+}
+
+bool CouponState::made_elsewhere(const std::string& store_id,
+                                 const std::string& transaction_id) const {
+  for (auto it = redemptions.lower_bound({transaction_id, ""});
+       it != redemptions.end() && it->first.first == transaction_id; ++it)
+    if (it->first.second != store_id) return true;
+  return false;
+}
+
+CouponState evolve(CouponState state, const CouponEvent& event) {
+  std::visit(Overloaded{[&](const CouponIssued& e) {
+                          state.issued = true;
+                          state.kind = e.kind;
+                          state.face_value = e.face_value;
+                          state.product_id = e.product_id;
+                          state.expires_at = e.expires_at;
+                          state.customer_id = e.customer_id;
+                          state.balance = e.face_value;
+                        },
+                        [&](const CouponRedeemed& e) {
+                          state.balance -= e.amount;
+                          state.redemptions[{e.transaction_id, e.store_id}] = Redemption{e, {}};
+                        },
+                        [&](const CouponRedemptionRefunded& e) {
+                          state.balance += e.amount;
+                          auto it = state.redemptions.find({e.transaction_id, e.store_id});
+                          if (it != state.redemptions.end()) it->second.reversal = e;
+                        },
+                        [&](const CouponRefunded&) {
+                          state.voided = true;
+                          state.balance = 0;
+                        },
+                        [&](const CouponExpired&) { state.expired = true; }},
+             event);
+  return state;
+}
+
+}  // namespace tally::commands::coupons

@@ -1,0 +1,310 @@
+// The coupon rules of domain.md §1 on pure decide/evolve: no log, no clock. Each error code
+// has a test that fails if its rule is removed.
+#include "commands/coupons/coupons.h"
+
+#include <doctest/doctest.h>
+
+#include <nlohmann/json.hpp>
+
+namespace tally::commands::coupons {
+namespace {
+
+using namespace std::chrono_literals;
+
+const Timestamp kNow = Timestamp(std::chrono::hours(24 * 20000 + 12));
+const Timestamp kExpiry = kNow + 24h * 30;
+
+IssueCoupon issue_balance(std::int64_t value = 1000) {
+  return IssueCoupon{"c1", "e1", "sealed", CouponKind::balance, value, "", {}, kExpiry, "", kNow};
+}
+IssueCoupon issue_voucher(std::int64_t value = 500) {
+  return IssueCoupon{"c1",    "e1",     "sealed", CouponKind::exchange, value, "coffee", 450,
+                     kExpiry, "cust-1", kNow};
+}
+RedeemCoupon redeem(std::string txn, std::int64_t amount, std::string store = "S1",
+                    Timestamp at = kNow + 1h) {
+  return RedeemCoupon{"c1", std::move(store), std::move(txn), amount, "", {}, at};
+}
+RedeemCoupon swap(std::string product, std::optional<std::int64_t> price) {
+  return RedeemCoupon{"c1", "S1", "T1", 0, std::move(product), price, kNow + 1h};
+}
+RefundCoupon reversal(std::string txn, std::string store = "S1", Timestamp at = kNow + 2h) {
+  return RefundCoupon{"c1", std::move(store), "R1", std::move(txn), {}, at};
+}
+RefundCoupon whole(Timestamp at = kNow + 2h) {
+  return RefundCoupon{"c1", "S1", "", {}, {}, at};
+}
+
+// Decides and folds: the state after an accepted command; fails the test on a rejection.
+CouponState apply(CouponState state, const CouponCommand& command) {
+  auto events = Coupons::decide(state, command);
+  REQUIRE_MESSAGE(events, (events ? "" : events.error().code));
+  for (const auto& e : *events) state = Coupons::evolve(std::move(state), e);
+  return state;
+}
+
+std::string rejection(const CouponState& state, const CouponCommand& command) {
+  auto r = Coupons::decide(state, command);
+  REQUIRE_FALSE(r);
+  return r.error().code;
+}
+
+std::optional<std::string> rejected_with_status(const CouponState& state,
+                                                const CouponCommand& command) {
+  auto r = Coupons::decide(state, command);
+  REQUIRE_FALSE(r);
+  return rejected_status(r.error().message);
+}
+
+nlohmann::json answer(const CouponState& after, const CouponCommand& command) {
+  return nlohmann::json::parse(Coupons::answer(after, command));
+}
+
+TEST_CASE("issuing records the coupon active with its whole value") {
+  const auto balance = apply({}, issue_balance(1000));
+  CHECK(balance.status_at(kNow) == CouponStatus::active);
+  CHECK(balance.redeemable_balance(kNow) == 1000);
+  const auto voucher = apply({}, issue_voucher(500));
+  CHECK(voucher.product_id == "coffee");
+  CHECK(voucher.redeemable_balance(kNow) == 500);
+  CHECK(voucher.customer_id == "cust-1");
+}
+
+TEST_CASE("a code already issued is coupon_exists") {
+  CHECK(rejection(apply({}, issue_balance()), issue_balance()) == "coupon_exists");
+}
+
+TEST_CASE("a voucher for a product not in the catalogue is product_not_found") {
+  auto c = issue_voucher();
+  c.product_price.reset();
+  CHECK(rejection({}, c) == "product_not_found");
+}
+
+TEST_CASE("issuing with no value or an expiry already past is invalid_field") {
+  CHECK(rejection({}, issue_balance(0)) == "invalid_field");
+  auto past = issue_balance();
+  past.expires_at = kNow;
+  CHECK(rejection({}, past) == "invalid_field");
+}
+
+TEST_CASE("every command on a coupon never issued is coupon_not_found") {
+  CHECK(rejection({}, redeem("T1", 1)) == "coupon_not_found");
+  CHECK(rejection({}, reversal("T1")) == "coupon_not_found");
+  CHECK(rejection({}, whole()) == "coupon_not_found");
+  CHECK(rejection({}, ExpireCoupon{"c1", kExpiry}) == "coupon_not_found");
+}
+
+TEST_CASE("a balance coupon deducts any amount up to what is left") {
+  auto state = apply(apply({}, issue_balance(1000)), redeem("T1", 300));
+  CHECK(state.balance == 700);
+  const auto a = answer(state, redeem("T1", 300));
+  CHECK(a["redeemed_amount"] == 300);
+  CHECK(a["remaining_balance"] == 700);
+  CHECK(a["coupon_status"] == "active");
+  state = apply(state, redeem("T2", 700));
+  CHECK(state.balance == 0);
+}
+
+TEST_CASE("a balance coupon never goes below zero: insufficient_balance") {
+  const auto state = apply(apply({}, issue_balance(1000)), redeem("T1", 999));
+  CHECK(rejection(state, redeem("T2", 2)) == "insufficient_balance");
+  CHECK(apply(state, redeem("T2", 1)).balance == 0);
+}
+
+TEST_CASE("a redemption of zero or less is invalid_field") {
+  const auto state = apply({}, issue_balance());
+  CHECK(rejection(state, redeem("T1", 0)) == "invalid_field");
+  CHECK(rejection(state, redeem("T1", -5)) == "invalid_field");
+}
+
+TEST_CASE("a balance coupon at zero is exhausted and not redeemable, with its status") {
+  const auto state = apply(apply({}, issue_balance(100)), redeem("T1", 100));
+  CHECK(state.status_at(kNow + 1h) == CouponStatus::exhausted);
+  CHECK(answer(state, redeem("T1", 100))["coupon_status"] == "exhausted");
+  CHECK(rejection(state, redeem("T2", 1)) == "coupon_not_redeemable");
+  CHECK(rejected_with_status(state, redeem("T2", 1)) == "exhausted");
+}
+
+TEST_CASE("a voucher is redeemed once, whole, for its designated product") {
+  auto state = apply(apply({}, issue_voucher(500)), swap("", {}));
+  CHECK(state.status_at(kNow + 1h) == CouponStatus::redeemed);
+  const auto a = answer(state, swap("", {}));
+  CHECK(a["redeemed_amount"] == 500);
+  CHECK(a["remaining_balance"] == 0);
+  CHECK(a["coupon_status"] == "redeemed");
+  auto again = redeem("T2", 0);
+  CHECK(rejection(state, again) == "coupon_not_redeemable");
+  CHECK(rejected_with_status(state, again) == "redeemed");
+}
+
+TEST_CASE("a voucher swaps for a product priced at most its face value") {
+  const auto issued = apply({}, issue_voucher(500));
+  CHECK(Coupons::decide(issued, swap("tea", 500)));
+  CHECK(Coupons::decide(issued, swap("tea", 120)));
+  auto state = apply(issued, swap("tea", 120));
+  CHECK(state.balance == 0);  // the difference is never refunded
+  CHECK(state.redemption("S1", "T1")->redeemed.product_id == "tea");
+}
+
+TEST_CASE("a voucher for a product priced above its face value is product_not_allowed") {
+  CHECK(rejection(apply({}, issue_voucher(500)), swap("cake", 501)) == "product_not_allowed");
+}
+
+TEST_CASE("the designated product is allowed whatever it costs now") {
+  CHECK(Coupons::decide(apply({}, issue_voucher(500)), swap("coffee", 900)));
+}
+
+TEST_CASE("swapping for a product not in the catalogue is product_not_found") {
+  CHECK(rejection(apply({}, issue_voucher()), swap("ghost", {})) == "product_not_found");
+  auto r = redeem("T1", 10);
+  r.product_id = "ghost";
+  CHECK(rejection(apply({}, issue_balance()), r) == "product_not_found");
+}
+
+TEST_CASE("after its expiry time every redemption is coupon_expired, with the status") {
+  const auto state = apply({}, issue_balance());
+  CHECK(Coupons::decide(state, redeem("T1", 1, "S1", kExpiry - 1us)));
+  CHECK(rejection(state, redeem("T1", 1, "S1", kExpiry)) == "coupon_expired");
+  CHECK(rejected_with_status(state, redeem("T1", 1, "S1", kExpiry)) == "expired");
+  const auto recorded = apply(state, ExpireCoupon{"c1", kExpiry});
+  CHECK(recorded.expired);
+  CHECK(rejection(recorded, redeem("T1", 1, "S1", kNow + 1h)) == "coupon_expired");
+}
+
+TEST_CASE("expiry fires at expires_at only, and once") {
+  const auto state = apply({}, issue_balance());
+  CHECK(rejection(state, ExpireCoupon{"c1", kExpiry - 1s}) == "expiry_not_due");
+  const auto expired = apply(state, ExpireCoupon{"c1", kExpiry});
+  CHECK(expired.status_at(kNow) == CouponStatus::expired);
+  auto again = Coupons::decide(expired, ExpireCoupon{"c1", kExpiry});
+  REQUIRE(again);
+  CHECK(again->empty());
+  CHECK(std::get<ExpireCoupon>(Coupons::on_due({"coupon_expiry", kExpiry, "c1"})).due == kExpiry);
+}
+
+TEST_CASE("a retried POS transaction deducts nothing again and answers the first result") {
+  const auto state = apply(apply({}, issue_balance(1000)), redeem("T1", 300));
+  auto retry = Coupons::decide(state, redeem("T1", 300));
+  REQUIRE(retry);
+  CHECK(retry->empty());
+  CHECK(answer(state, redeem("T1", 300))["remaining_balance"] == 700);
+  // The same transaction id at another store is another transaction.
+  CHECK(apply(state, redeem("T1", 300, "S2")).balance == 400);
+}
+
+TEST_CASE("a POS transaction retried with another body is idempotency_conflict") {
+  const auto state = apply(apply({}, issue_balance(1000)), redeem("T1", 300));
+  CHECK(rejection(state, redeem("T1", 301)) == "idempotency_conflict");
+}
+
+TEST_CASE("a reversal gives a balance coupon its amount back") {
+  auto state = apply(apply({}, issue_balance(1000)), redeem("T1", 300));
+  state = apply(state, reversal("T1"));
+  CHECK(state.balance == 1000);
+  const auto a = answer(state, reversal("T1"));
+  CHECK(a["refunded_amount"] == 300);
+  CHECK(a["remaining_balance"] == 1000);
+  CHECK(a["coupon_status"] == "active");
+}
+
+TEST_CASE("a reversal makes a voucher usable again") {
+  auto state = apply(apply({}, issue_voucher(500)), swap("", {}));
+  state = apply(state, reversal("T1"));
+  CHECK(state.status_at(kNow + 2h) == CouponStatus::active);
+  const auto a = answer(state, reversal("T1"));
+  CHECK(a["refunded_amount"] == 500);
+  CHECK(a["remaining_balance"] == 500);
+  CHECK(apply(state, redeem("T9", 0)).status_at(kNow + 3h) == CouponStatus::redeemed);
+}
+
+TEST_CASE("a reversal on an exhausted coupon makes it active again") {
+  auto state = apply(apply({}, issue_balance(100)), redeem("T1", 100));
+  state = apply(state, reversal("T1"));
+  CHECK(state.status_at(kNow + 2h) == CouponStatus::active);
+}
+
+TEST_CASE("after expiry a reversal is recorded but the coupon stays expired") {
+  auto state = apply(apply({}, issue_balance(100)), redeem("T1", 100));
+  state = apply(state, ExpireCoupon{"c1", kExpiry});
+  state = apply(state, reversal("T1", "S1", kExpiry + 1h));
+  CHECK(state.balance == 100);
+  CHECK(state.status_at(kExpiry + 1h) == CouponStatus::expired);
+  CHECK(answer(state, reversal("T1", "S1", kExpiry + 1h))["coupon_status"] == "expired");
+  // Also when the expiry time has passed but its event is not recorded yet.
+  auto early = apply(apply({}, issue_balance(100)), redeem("T1", 100));
+  early = apply(early, reversal("T1", "S1", kExpiry + 1h));
+  CHECK(early.status_at(kExpiry + 1h) == CouponStatus::expired);
+}
+
+TEST_CASE("only the store that made a redemption reverses it: store_mismatch") {
+  const auto state = apply(apply({}, issue_balance()), redeem("T1", 300, "S1"));
+  CHECK(rejection(state, reversal("T1", "S2")) == "store_mismatch");
+}
+
+TEST_CASE("a redemption is reversed once: transaction_already_refunded") {
+  auto state = apply(apply({}, issue_balance()), redeem("T1", 300));
+  state = apply(state, reversal("T1"));
+  auto other = reversal("T1");
+  other.refund_id = "R2";
+  CHECK(rejection(state, other) == "transaction_already_refunded");
+}
+
+TEST_CASE("reversing an unknown transaction is transaction_not_found") {
+  const auto state = apply(apply({}, issue_balance()), redeem("T1", 300));
+  CHECK(rejection(state, reversal("T404")) == "transaction_not_found");
+}
+
+TEST_CASE("a refund with an amount is partial_refund_not_supported") {
+  const auto state = apply(apply({}, issue_balance()), redeem("T1", 300));
+  auto partial = reversal("T1");
+  partial.amount = 300;
+  CHECK(rejection(state, partial) == "partial_refund_not_supported");
+  auto cash_out = whole();
+  cash_out.amount = 100;
+  CHECK(rejection(apply({}, issue_balance()), cash_out) == "partial_refund_not_supported");
+}
+
+TEST_CASE("a whole refund of a partly spent balance coupon is partial_refund_not_supported") {
+  const auto state = apply(apply({}, issue_balance(1000)), redeem("T1", 1));
+  CHECK(rejection(state, whole()) == "partial_refund_not_supported");
+}
+
+TEST_CASE("an unused coupon refunded whole is void for good") {
+  for (const auto& issue : {issue_balance(1000), issue_voucher(500)}) {
+    const auto state = apply(apply({}, issue), whole());
+    CHECK(state.status_at(kNow + 2h) == CouponStatus::void_);
+    const auto a = answer(state, whole());
+    CHECK(a["refunded_amount"] == issue.face_value);
+    CHECK(a["remaining_balance"] == 0);
+    CHECK(a["coupon_status"] == "void");
+    CHECK(rejection(state, redeem("T1", 1)) == "coupon_not_redeemable");
+    CHECK(rejected_with_status(state, redeem("T1", 1)) == "void");
+    CHECK(rejected_with_status(state, whole()) == "void");
+  }
+}
+
+TEST_CASE("a coupon whose redemptions were all reversed is unused again") {
+  auto state = apply(apply({}, issue_balance(1000)), redeem("T1", 300));
+  state = apply(state, reversal("T1"));
+  CHECK(apply(state, whole()).voided);
+}
+
+TEST_CASE("a used voucher is not refunded whole: coupon_not_redeemable with its status") {
+  const auto state = apply(apply({}, issue_voucher()), swap("", {}));
+  CHECK(rejection(state, whole()) == "coupon_not_redeemable");
+  CHECK(rejected_with_status(state, whole()) == "redeemed");
+}
+
+TEST_CASE("a voucher's balance is its face value while active, else 0") {
+  const auto state = apply({}, issue_voucher(500));
+  CHECK(state.redeemable_balance(kNow) == 500);
+  CHECK(state.redeemable_balance(kExpiry) == 0);
+  CHECK(apply(state, swap("", {})).redeemable_balance(kNow) == 0);
+}
+
+TEST_CASE("a rejection not about the coupon's state carries no status") {
+  CHECK_FALSE(rejected_with_status(apply({}, issue_balance(10)), redeem("T1", 11)));
+}
+
+}  // namespace
+}  // namespace tally::commands::coupons
