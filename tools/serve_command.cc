@@ -39,6 +39,8 @@ struct Settings {
   std::size_t io_threads = 2;
   std::size_t max_inflight_commands = 4096;
   bool quiet = false;
+  int header_timeout_ms = 15'000;
+  int body_timeout_ms = 30'000;
 };
 
 int refuse(const std::string& message) {
@@ -78,6 +80,8 @@ int run(const Settings& s) {
     return refuse("--listen must be HOST:PORT, not " + s.listen);
   server_options.io_threads = s.io_threads;
   server_options.log_requests = !s.quiet;
+  server_options.limits.header_timeout = std::chrono::milliseconds(s.header_timeout_ms);
+  server_options.limits.body_timeout = std::chrono::milliseconds(s.body_timeout_ms);
 
   const SystemClock system_clock;
   PersistedTestClock test_clock;
@@ -195,6 +199,9 @@ void add_serve_command(CLI::App& app) {
   cmd->add_flag("--quiet", s->quiet, "no per-request log lines");
   // For benchmarks and tests only: the example counter domain's command endpoint.
   cmd->add_flag("--example-domain", s->example_domain)->group("");
+  // For tests of the read timeouts (slow clients) without waiting 15 s.
+  cmd->add_option("--header-timeout-ms", s->header_timeout_ms)->group("");
+  cmd->add_option("--body-timeout-ms", s->body_timeout_ms)->group("");
   cmd->callback([s] {
     const int code = run(*s);
     if (code != 0) std::exit(code);

@@ -182,7 +182,7 @@ def test_input_errors_have_their_exact_codes():
     expect(F.post(keys, {"role": "pos", "store_id": "x" * 65}, a), 400, "invalid_field",
            "store_id")
     inc = "/api/v1/example/counters/c/increment"
-    for by in [1.5, -1, 0, "5", True, 5.0]:
+    for by in [1.5, -1, 0, "5", True, 5.0, 1000001, 2 ** 63]:
         expect(F.post(inc, {"by": by}, a), 400, "invalid_field", "by")
     expect(F.post("/api/v1/example/counters/bad.id/increment", {}, a), 400, "invalid_field", "id")
     for q in ["limit=0", "limit=1001", "limit=x", "from=-1", "from=1.5", "min_position=x"]:
@@ -516,6 +516,36 @@ def test_data_dir_refusals_and_admin_key_file():
         expect(s.request("GET", "/api/v1/admin/projections", token="my-own-admin-key-0123456789"),
                200)
         expect(s.request("GET", "/api/v1/log", token=line["key"]), 403, "forbidden")
+        check(s.stop() == 0, "exit code")
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def test_slow_clients_are_cut_off_by_the_read_timeouts():
+    import socket
+    root = scratch_dir()
+    try:
+        s = Server(TALLY, os.path.join(root, "data"), "--header-timeout-ms", "500",
+                   "--body-timeout-ms", "500").start()
+        cases = {
+            "half a header": b"GET /healthz HTTP/1.1\r\nHost: x\r\n",
+            "half a body": b"POST /api/v1/admin/keys HTTP/1.1\r\nHost: x\r\n"
+                           b"Content-Length: 100\r\n\r\n{\"role\":",
+            "idle keep-alive": b"",
+        }
+        for what, data in cases.items():
+            c = socket.create_connection(("127.0.0.1", s.port), timeout=5)
+            if data:
+                c.sendall(data)
+            started = time.time()
+            try:
+                got = c.recv(4096)
+            except ConnectionResetError:
+                got = b""
+            took = time.time() - started
+            c.close()
+            check(got == b"" and took < 3, "%s: %r after %.2f s" % (what, got[:80], took))
+        expect(s.request("GET", "/healthz"), 200)  # and it still serves the patient
         check(s.stop() == 0, "exit code")
     finally:
         shutil.rmtree(root, ignore_errors=True)
