@@ -1,10 +1,19 @@
 #include "api/event_json.h"
 
+#include "core/payload_json.h"
+
 namespace tally::api {
 
 nlohmann::json event_json(const eventstore::RecordedEvent& e) {
-  nlohmann::json data = nlohmann::json::parse(e.payload, nullptr, /*allow_exceptions=*/false);
-  if (data.is_discarded()) data = e.payload;
+  // Domain events are protobuf, rendered by their type; the API's own key events are JSON.
+  nlohmann::json data;
+  if (auto rendered = payload_json(e.type, e.payload)) {
+    data = std::move(*rendered);
+  } else {
+    data = nlohmann::json::parse(e.payload, nullptr, /*allow_exceptions=*/false);
+    if (data.is_discarded())
+      data = "[not renderable: " + std::string(code_name(rendered.error().code)) + "]";
+  }
   return nlohmann::json{{"position", e.position.value},
                         {"stream", e.stream},
                         {"version", e.version.value},

@@ -1,7 +1,7 @@
 // The JSON object of one event, as GET /api/v1/log, the SSE stream and GET /streams show it
-// (api.md, The log). `data` is the payload rendered as JSON: payloads that are JSON objects
-// already (the example domain, api keys) appear as themselves; other bytes appear as a
-// string until their domain gives a rendering.
+// (api.md, The log). `data` is the payload rendered as JSON: a protobuf event by its type
+// (core/payload_json.h); the API's own apikey events are JSON already; anything else shows
+// as a placeholder string naming why, never as raw bytes.
 #pragma once
 
 #include <nlohmann/json.hpp>

@@ -261,6 +261,8 @@ def test_log_paging_filters_and_streams():
           "keys are stored hashed")
     r = F.get("/api/v1/streams/counter-page0", a)
     expect(r, 200)
+    check(r.json["events"][0]["type"] == "counter.incremented", r)
+    check(r.json["events"][0]["data"].get("by") == 1, "data is the payload as JSON: %r" % r)
     versions = [x["version"] for x in r.json["events"]]
     check(versions == list(range(1, 10)), versions)
     r = F.get("/api/v1/streams/counter-page0?from_version=5&limit=2", a)
