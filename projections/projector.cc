@@ -102,10 +102,13 @@ Result<Position> Projector::apply_range(std::uint64_t gen, Position from, Positi
         page = std::move(spare.back());
         spare.pop_back();
       }
-      pages.push_back(std::async(std::launch::async, [this, after, n = asked.value - after.value,
-                                                      page = std::move(page)]() mutable {
-        return log_.read_page(after.next(), n, page).map([&] { return std::move(page); });
-      }));
+      // A range that is one page (a follower's usual step) is read here, without a thread.
+      const bool alone = after == from && asked == until;
+      pages.push_back(std::async(
+          alone ? std::launch::deferred : std::launch::async,
+          [this, after, n = asked.value - after.value, page = std::move(page)]() mutable {
+            return log_.read_page(after.next(), n, page).map([&] { return std::move(page); });
+          }));
     }
   };
   Position at = from;
