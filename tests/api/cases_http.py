@@ -1,0 +1,168 @@
+"""Health, metrics, OpenAPI, auth, input codes, 413/404/405, idempotency.
+
+Run by server_test.py; each test_* uses the shared server `ctx.F` or starts its own."""
+import json
+import os
+import random
+import shutil
+import socket
+import subprocess
+import threading
+import time
+
+import ctx
+from ctx import check, expect, increment, JWT_SECRET
+from support import Server, SseClient, jwt_hs256, request, scratch_dir
+
+
+def test_health_ready_and_metrics_pass_promtool():
+    expect(ctx.F.get("/healthz"), 200)
+    deadline = time.time() + 10
+    while ctx.F.get("/readyz").status != 200 and time.time() < deadline:
+        time.sleep(0.05)
+    expect(ctx.F.get("/readyz"), 200)
+    increment("metrics")
+    r = ctx.F.get("/metrics")
+    check(r.status == 200 and r.header("Content-Type").startswith("text/plain"), r)
+    for name in ["tally_http_requests_total", "tally_http_request_duration_seconds_bucket",
+                 "tally_log_batches_total", "tally_log_sync_seconds_total",
+                 "tally_projection_lag_events", "tally_http_errors_total"]:
+        check(name in r.raw, "metrics lack " + name)
+    check('route="/api/v1/example/counters/{id}/increment"' in r.raw,
+          "requests are labelled by route pattern, not raw path")
+    promtool = shutil.which("promtool")
+    check(promtool is not None, "promtool not installed (scripts/deps.sh installs prometheus)")
+    p = subprocess.run([promtool, "check", "metrics"], input=r.raw.encode(), capture_output=True,
+                       timeout=30)
+    check(p.returncode == 0, "promtool: %s %s" % (p.stdout.decode(), p.stderr.decode()))
+
+
+def test_openapi_document_lists_every_served_route():
+    r = ctx.F.get("/api/v1/openapi.json")
+    check(r.status == 200 and r.json["openapi"].startswith("3."), r)
+    check("status" not in r.json, "the document is not wrapped in the envelope")
+    paths = r.json["paths"]
+    for method, path in [("get", "/healthz"), ("get", "/readyz"), ("get", "/metrics"),
+                         ("get", "/api/v1/log"), ("get", "/api/v1/log/subscribe"),
+                         ("get", "/api/v1/streams/{stream}"), ("get", "/api/v1/schedules"),
+                         ("post", "/api/v1/admin/keys"), ("get", "/api/v1/admin/projections"),
+                         ("post", "/api/v1/admin/projections/{name}/rebuild"),
+                         ("post", "/api/v1/coupon/redeem"), ("post", "/api/v1/payments")]:
+        check(method in paths.get(path, {}), "openapi lacks %s %s" % (method, path))
+    # A real validator: JSON::Validator's OpenAPI v3 schema (libjson-validator-perl).
+    checker = os.path.join(os.path.dirname(os.path.abspath(__file__)), "openapi_check.pl")
+    doc = os.path.join(ctx.F.root, "openapi.json")
+    with open(doc, "w") as f:
+        f.write(r.raw)
+    p = subprocess.run(["perl", checker, doc], capture_output=True, timeout=60)
+    check(p.returncode == 0, "openapi: %s %s" % (p.stdout.decode(), p.stderr.decode()))
+    broken = dict(r.json)
+    broken["info"] = {"title": "no version"}
+    with open(doc, "w") as f:
+        json.dump(broken, f)
+    p = subprocess.run(["perl", checker, doc], capture_output=True, timeout=60)
+    check(p.returncode == 1 and b"version" in p.stdout, "the validator must catch a bad document")
+
+
+def test_auth_matrix_per_route_group():
+    k = ctx.F.keys
+    expired = jwt_hs256(JWT_SECRET, {"sub": "C2", "role": "customer", "exp": 1000})
+    admin_jwt = jwt_hs256(JWT_SECRET, {"sub": "C2", "role": "admin", "exp": int(time.time()) + 60})
+    forged = jwt_hs256("another-secret", {"sub": "C2", "role": "customer"})
+    none_alg = jwt_hs256(JWT_SECRET, {"sub": "C2", "role": "customer"}, alg="none")
+    unauthorized = [None, "nonsense", "tk_" + "0" * 64, expired, admin_jwt, forged, none_alg]
+    groups = {
+        ("GET", "/api/v1/log"): {"auditor", "admin"},
+        ("GET", "/api/v1/streams/counter-x"): {"auditor", "admin"},
+        ("GET", "/api/v1/log/subscribe"): {"auditor", "admin"},
+        ("GET", "/api/v1/schedules"): {"operator", "admin"},
+        ("GET", "/api/v1/admin/projections"): {"admin"},
+        ("POST", "/api/v1/admin/keys"): {"admin"},
+        ("POST", "/api/v1/admin/projections/schedules/rebuild"): {"admin"},
+        ("GET", "/api/v1/admin/test-clock"): {"admin"},
+        ("POST", "/api/v1/example/counters/auth/increment"): set(k),
+    }
+    for (method, path), allowed in groups.items():
+        for token in unauthorized:
+            r = ctx.F.server.request(method, path, body={} if method == "POST" else None, token=token)
+            expect(r, 401, "unauthorized")
+        for role, token in k.items():
+            if path.endswith("/subscribe") and role in allowed:
+                s = SseClient(ctx.F.server.port, token)
+                check(" 200 " in s.status_line, "%s on SSE: %s" % (role, s.status_line))
+                s.close()
+                continue
+            body = {"role": "auditor"} if path.endswith("/keys") else {}
+            r = ctx.F.server.request(method, path, body=body if method == "POST" else None,
+                                 token=token)
+            if role in allowed:
+                check(r.status not in (401, 403), "%s %s as %s: %r" % (method, path, role, r))
+            else:
+                expect(r, 403, "forbidden")
+    # A malformed header is 401 too.
+    expect(ctx.F.get("/api/v1/log", headers={"Authorization": "Basic abc"}), 401, "unauthorized")
+
+
+def test_input_errors_have_their_exact_codes():
+    a = ctx.F.admin
+    keys = "/api/v1/admin/keys"
+    expect(ctx.F.post(keys, "{not json", a), 400, "invalid_json")
+    expect(ctx.F.post(keys, "[1,2]", a), 400, "invalid_json")
+    expect(ctx.F.post(keys, "", a), 400, "invalid_json")
+    expect(ctx.F.post(keys, {}, a), 400, "missing_field", "role")
+    expect(ctx.F.post(keys, {"role": "pos"}, a), 400, "missing_field", "store_id")
+    expect(ctx.F.post(keys, {"role": "customer"}, a), 400, "missing_field", "customer_id")
+    expect(ctx.F.post(keys, {"role": "boss"}, a), 400, "invalid_field", "role")
+    expect(ctx.F.post(keys, {"role": 7}, a), 400, "invalid_field", "role")
+    expect(ctx.F.post(keys, {"role": "pos", "store_id": "a b"}, a), 400, "invalid_field", "store_id")
+    expect(ctx.F.post(keys, {"role": "pos", "store_id": "x" * 65}, a), 400, "invalid_field",
+           "store_id")
+    inc = "/api/v1/example/counters/c/increment"
+    for by in [1.5, -1, 0, "5", True, 5.0, 1000001, 2 ** 63]:
+        expect(ctx.F.post(inc, {"by": by}, a), 400, "invalid_field", "by")
+    expect(ctx.F.post("/api/v1/example/counters/bad.id/increment", {}, a), 400, "invalid_field", "id")
+    for q in ["limit=0", "limit=1001", "limit=x", "from=-1", "from=1.5", "min_position=x"]:
+        r = ctx.F.get("/api/v1/log?" + q, a)
+        expect(r, 400, "invalid_field", q.split("=")[0])
+    expect(ctx.F.get("/api/v1/schedules?from=2026-13-01T00:00:00Z", a), 400, "invalid_field", "from")
+    expect(ctx.F.get("/api/v1/schedules?to=tomorrow", a), 400, "invalid_field", "to")
+    expect(ctx.F.post("/api/v1/admin/test-clock/advance", {"seconds": -5}, a), 400, "invalid_field",
+           "seconds")
+    expect(ctx.F.post("/api/v1/admin/test-clock/advance", {}, a), 400, "missing_field", "seconds")
+
+
+def test_413_404_405():
+    big = "{\"x\":\"" + "a" * (1 << 20) + "\"}"
+    r = ctx.F.post("/api/v1/admin/keys", big, ctx.F.admin)
+    expect(r, 413, "payload_too_large")
+    r = ctx.F.post("/api/v1/admin/keys", "{\"role\":\"auditor\",\"pad\":\"" + "a" * 1000000 + "\"}",
+               ctx.F.admin)
+    expect(r, 201)  # just under 1 MiB is fine
+    expect(ctx.F.get("/api/v1/nothing/here"), 404, "not_found")
+    expect(ctx.F.get("/"), 404, "not_found")
+    r = ctx.F.server.request("DELETE", "/api/v1/log", token=ctx.F.admin)
+    expect(r, 405, "method_not_allowed")
+    check(r.header("Allow") == "GET", r.headers)
+    r = ctx.F.server.request("PUT", "/api/v1/admin/keys", body={}, token=ctx.F.admin)
+    expect(r, 405, "method_not_allowed")
+    check(r.header("Allow") == "POST", r.headers)
+    expect(ctx.F.get("/healthz"), 200)
+
+
+def test_idempotency_key_replays_and_conflicts():
+    h = {"Idempotency-Key": "idem-1"}
+    first = ctx.F.post("/api/v1/example/counters/idem/increment", {"by": 2}, ctx.F.admin, headers=h)
+    expect(first, 200)
+    check(isinstance(first.json["position"], int) and first.json["position"] > 0, first)
+    check(first.header("Idempotent-Replayed") is None, first.headers)
+    again = ctx.F.post("/api/v1/example/counters/idem/increment", {"by": 2}, ctx.F.admin, headers=h)
+    expect(again, 200)
+    check(again.json["position"] == first.json["position"], (first, again))
+    check(again.header("Idempotent-Replayed") == "true", again.headers)
+    other = ctx.F.post("/api/v1/example/counters/idem/increment", {"by": 3}, ctx.F.admin, headers=h)
+    expect(other, 409, "idempotency_conflict")
+    # Keys are the caller's own: another caller with the same key is a new command.
+    mine = ctx.F.post("/api/v1/example/counters/idem/increment", {"by": 2}, ctx.F.keys["operator"],
+                  headers=h)
+    expect(mine, 200)
+    check(mine.json["position"] != first.json["position"], mine)

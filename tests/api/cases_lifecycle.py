@@ -1,0 +1,198 @@
+"""Garbage input, overload, shutdown, data dirs and keys, timeouts, flags.
+
+Run by server_test.py; each test_* uses the shared server `ctx.F` or starts its own."""
+import json
+import os
+import random
+import shutil
+import socket
+import subprocess
+import threading
+import time
+
+import ctx
+from ctx import check, expect, increment, JWT_SECRET
+from support import Server, SseClient, jwt_hs256, request, scratch_dir
+
+
+def test_garbage_bodies_never_5xx():
+    rng = random.Random(4)
+    targets = [("POST", "/api/v1/admin/keys"), ("POST", "/api/v1/example/counters/g/increment"),
+               ("POST", "/api/v1/admin/test-clock/advance"),
+               ("POST", "/api/v1/admin/projections/schedules/rebuild"), ("GET", "/api/v1/log"),
+               ("PUT", "/api/v1/admin/keys"), ("POST", "/api/v1/nothing")]
+    pieces = ['{', '}', '[', ']', '"', ':', ',', 'null', 'true', '1e999', '-0', '"role"',
+              '"by"', '"seconds"', '"admin"', '\\u0000', '\\ud800', '\xff', '9' * 30, ' ']
+    fives = []
+    for i in range(1000):
+        method, path = rng.choice(targets)
+        kind = i % 3
+        if kind == 0:
+            body = bytes(rng.randrange(256) for _ in range(rng.randrange(64)))
+        elif kind == 1:
+            body = "".join(rng.choice(pieces) for _ in range(rng.randrange(1, 30))).encode(
+                "utf-8", "surrogateescape")
+        else:
+            body = json.dumps({rng.choice(["role", "by", "seconds", "store_id", "x"]):
+                               rng.choice([None, -1, 0, 1.5, "", "pos", [], {}, 2 ** 70, "é"])})
+        if method == "GET":
+            path += "?" + rng.choice(["from=", "limit=%d" % rng.randrange(-5, 2000), "from=%ff",
+                                      "min_position=0", "type=%00", "stream_prefix=%E9"])
+        r = ctx.F.server.request(method, path, body=body if method != "GET" else None,
+                             token=ctx.F.admin)
+        if r.status >= 500:
+            fives.append((method, path, body[:60], r))
+        elif r.status >= 400:
+            check(r.json and r.json.get("status") == "failure", "error shape: %r" % r)
+    check(not fives, "5xx answers: %s" % fives[:5])
+    expect(ctx.F.get("/healthz"), 200)
+
+
+def test_overload_answers_503_with_retry_after():
+    root = scratch_dir()
+    try:
+        s = Server(ctx.TALLY, os.path.join(root, "data"), "--example-domain",
+                   "--max-inflight-commands", "0").start()
+        r = s.request("POST", "/api/v1/example/counters/o/increment", {}, s.admin_key())
+        code = s.stop()
+        expect(r, 503, "overloaded")
+        check(r.header("Retry-After") == "1", r.headers)
+        check(code == 0, "exit %s" % code)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def test_graceful_shutdown_loses_no_acknowledged_command():
+    root = scratch_dir()
+    data = os.path.join(root, "data")
+    try:
+        s = Server(ctx.TALLY, data, "--example-domain", "--quiet").start()
+        key = s.admin_key()
+        acked, lock, errors = [], threading.Lock(), []
+
+        def client(n):
+            i = 0
+            while True:
+                try:
+                    r = request(s.port, "POST", "/api/v1/example/counters/g%d/increment" % n,
+                                {"by": 1}, key, timeout=5)
+                except Exception:  # refused or cut: the server is going
+                    return
+                if r.status == 200:
+                    with lock:
+                        acked.append(("counter-g%d" % n, r.json["position"]))
+                elif r.status != 503:
+                    errors.append(r)
+                i += 1
+
+        threads = [threading.Thread(target=client, args=(n,)) for n in range(8)]
+        for t in threads:
+            t.start()
+        time.sleep(1.0)
+        code = s.stop()
+        for t in threads:
+            t.join(timeout=10)
+        check(code == 0, "exit code %s: %s" % (code, s.stderr_tail()))
+        check(len(acked) > 20 and not errors, (len(acked), errors[:3]))
+        s2 = Server(ctx.TALLY, data, "--example-domain").start()
+        k2 = s2.admin_key()
+        check(k2 == key, "the admin key stays the same across restarts")
+        by_pos = {}
+        cursor = 1
+        while cursor:
+            r = s2.request("GET", "/api/v1/log?limit=1000&from=%d" % cursor, token=k2)
+            for e in r.json["events"]:
+                by_pos[e["position"]] = e["stream"]
+            cursor = r.json.get("next")
+        s2.stop()
+        missing = [(st, p) for st, p in acked if by_pos.get(p) != st]
+        check(not missing, "acknowledged but not in the log: %s" % missing[:5])
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def test_data_dir_refusals_and_admin_key_file():
+    root = scratch_dir()
+    try:
+        data = os.path.join(root, "data")
+        s = Server(ctx.TALLY, data).start()
+        check(any("admin.key" in line for line in s.stdout_lines), s.stdout_lines)
+        mode = os.stat(os.path.join(data, "admin.key")).st_mode & 0o777
+        check(mode == 0o600, oct(mode))
+        p = subprocess.run([ctx.TALLY, "serve", "--data-dir", data, "--listen", "127.0.0.1:0"],
+                           capture_output=True, timeout=20)
+        check(p.returncode != 0 and b"lock" in p.stderr.lower(), p)
+        check(s.stop() == 0, "exit code")
+        foreign = os.path.join(root, "foreign")
+        os.makedirs(foreign)
+        with open(os.path.join(foreign, "notes.txt"), "w") as f:
+            f.write("mine")
+        p = subprocess.run([ctx.TALLY, "serve", "--data-dir", foreign, "--listen", "127.0.0.1:0"],
+                           capture_output=True, timeout=20)
+        check(p.returncode != 0 and b"not a tally data dir" in p.stderr.lower() or
+              b"no format" in p.stderr.lower(), p)
+        check(sorted(os.listdir(foreign)) == ["notes.txt"], "a foreign dir is left alone")
+        # --admin-key-file: that key is an admin key; keys add works offline.
+        keyfile = os.path.join(root, "admin.txt")
+        with open(keyfile, "w") as f:
+            f.write("my-own-admin-key-0123456789\n")
+        p = subprocess.run([ctx.TALLY, "keys", "add", "--role", "pos", "--store-id", "S9",
+                            "--data-dir", data], capture_output=True, timeout=20)
+        check(p.returncode == 0, p)
+        line = json.loads(p.stdout.decode())
+        check(set(line) == {"key_id", "key"}, line)
+        p2 = subprocess.run([ctx.TALLY, "keys", "add", "--role", "pos", "--data-dir", data],
+                            capture_output=True, timeout=20)
+        check(p2.returncode == 2 and b"store_id" in p2.stderr, p2)
+        s = Server(ctx.TALLY, data, "--admin-key-file", keyfile).start()
+        expect(s.request("GET", "/api/v1/admin/projections", token="my-own-admin-key-0123456789"),
+               200)
+        expect(s.request("GET", "/api/v1/log", token=line["key"]), 403, "forbidden")
+        check(s.stop() == 0, "exit code")
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def test_slow_clients_are_cut_off_by_the_read_timeouts():
+    import socket
+    root = scratch_dir()
+    try:
+        s = Server(ctx.TALLY, os.path.join(root, "data"), "--header-timeout-ms", "500",
+                   "--body-timeout-ms", "500").start()
+        cases = {
+            "half a header": b"GET /healthz HTTP/1.1\r\nHost: x\r\n",
+            "half a body": b"POST /api/v1/admin/keys HTTP/1.1\r\nHost: x\r\n"
+                           b"Content-Length: 100\r\n\r\n{\"role\":",
+            "idle keep-alive": b"",
+        }
+        for what, data in cases.items():
+            c = socket.create_connection(("127.0.0.1", s.port), timeout=5)
+            if data:
+                c.sendall(data)
+            started = time.time()
+            try:
+                got = c.recv(4096)
+            except ConnectionResetError:
+                got = b""
+            took = time.time() - started
+            c.close()
+            check(got == b"" and took < 3, "%s: %r after %.2f s" % (what, got[:80], took))
+        expect(s.request("GET", "/healthz"), 200)  # and it still serves the patient
+        check(s.stop() == 0, "exit code")
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def test_without_test_clock_its_paths_are_404():
+    root = scratch_dir()
+    try:
+        s = Server(ctx.TALLY, os.path.join(root, "data")).start()
+        r1 = s.request("GET", "/api/v1/admin/test-clock", token=s.admin_key())
+        r2 = s.request("POST", "/api/v1/admin/test-clock/advance", {"seconds": 1}, s.admin_key())
+        r3 = s.request("POST", "/api/v1/example/counters/x/increment", {}, s.admin_key())
+        s.stop()
+        expect(r1, 404, "not_found")
+        expect(r2, 404, "not_found")
+        expect(r3, 404, "not_found")  # --example-domain is off too
+    finally:
+        shutil.rmtree(root, ignore_errors=True)

@@ -1,0 +1,168 @@
+"""The log, streams, read-your-writes, read models, SSE, the test clock.
+
+Run by server_test.py; each test_* uses the shared server `ctx.F` or starts its own."""
+import json
+import os
+import random
+import shutil
+import socket
+import subprocess
+import threading
+import time
+
+import ctx
+from ctx import check, expect, increment, JWT_SECRET
+from support import Server, SseClient, jwt_hs256, request, scratch_dir
+
+
+def test_log_paging_filters_and_streams():
+    for i in range(25):
+        expect(increment("page%d" % (i % 3)), 200)
+    a = ctx.F.keys["auditor"]
+    positions, cursor = [], 1
+    while True:
+        r = ctx.F.get("/api/v1/log?limit=10&from=%d" % cursor, a)
+        expect(r, 200)
+        check(len(r.json["events"]) <= 10, r)
+        check(r.json["as_of_position"] >= max([e["position"] for e in r.json["events"]] + [0]), r)
+        positions += [e["position"] for e in r.json["events"]]
+        if "next" not in r.json:
+            break
+        cursor = r.json["next"]
+    check(positions == list(range(1, len(positions) + 1)), "gap or repeat in %s" % positions)
+    check(len(positions) >= 25, positions)
+    e = ctx.F.get("/api/v1/log?limit=1", a).json["events"][0]
+    for field in ["position", "stream", "version", "event_id", "type", "recorded_at",
+                  "correlation_id", "actor", "data", "prev_hash", "hash"]:
+        check(field in e, "event lacks " + field)
+    check(e["recorded_at"].endswith("Z"), e)
+    r = ctx.F.get("/api/v1/log?stream_prefix=counter-page1&limit=1000", a)
+    check(r.json["events"] and all(x["stream"] == "counter-page1" for x in r.json["events"]), r)
+    r = ctx.F.get("/api/v1/log?type=apikey.created&limit=1000", a)
+    check(r.json["events"] and all(x["type"] == "apikey.created" for x in r.json["events"]), r)
+    check(all("key_hash" in x["data"] and "key" not in x["data"] for x in r.json["events"]),
+          "keys are stored hashed")
+    r = ctx.F.get("/api/v1/streams/counter-page0", a)
+    expect(r, 200)
+    check(r.json["events"][0]["type"] == "counter.incremented", r)
+    check(r.json["events"][0]["data"].get("by") == 1, "data is the payload as JSON: %r" % r)
+    versions = [x["version"] for x in r.json["events"]]
+    check(versions == list(range(1, 10)), versions)
+    r = ctx.F.get("/api/v1/streams/counter-page0?from_version=5&limit=2", a)
+    check([x["version"] for x in r.json["events"]] == [5, 6] and r.json["next"] == 7, r)
+    expect(ctx.F.get("/api/v1/streams/counter-nosuch", a), 404, "stream_not_found")
+
+
+def test_min_position_waits_then_answers_stale():
+    head = ctx.F.get("/api/v1/log?limit=1", ctx.F.admin).json["as_of_position"]
+    r = ctx.F.get("/api/v1/log?limit=1&min_position=%d" % head, ctx.F.admin)
+    expect(r, 200)
+    check(r.json["as_of_position"] >= head, r)
+    started = time.time()
+    r = ctx.F.get("/api/v1/schedules?min_position=%d" % (head + 1000), ctx.F.keys["operator"])
+    took = time.time() - started
+    expect(r, 503, "stale_read_model")
+    check(1.5 < took < 5, "waited %.2f s" % took)
+    # A write made while waiting is seen: read-your-writes.
+    t = threading.Timer(0.3, lambda: increment("ryw"))
+    t.start()
+    r = ctx.F.get("/api/v1/schedules?min_position=%d" % (ctx.F.get(
+        "/api/v1/log?limit=1", ctx.F.admin).json["as_of_position"] + 1), ctx.F.keys["operator"])
+    t.join()
+    expect(r, 200)
+    check(isinstance(r.json["items"], list), r)
+
+
+def test_admin_projections_and_rebuild():
+    r = ctx.F.get("/api/v1/admin/projections", ctx.F.admin)
+    expect(r, 200)
+    names = {p["name"]: p for p in r.json["projections"]}
+    check("schedules" in names and "api_keys" in names, names)
+    for p in names.values():
+        check(p["state"] in ("live", "catching_up", "rebuilding") and p["lag"] >= 0, p)
+    r = ctx.F.post("/api/v1/admin/projections/schedules/rebuild", {}, ctx.F.admin)
+    expect(r, 202)
+    check(r.json == {"name": "schedules", "state": "rebuilding", "status": "success"}, r)
+    expect(ctx.F.post("/api/v1/admin/projections/nosuch/rebuild", {}, ctx.F.admin), 404,
+           "projection_not_found")
+    expect(ctx.F.get("/api/v1/schedules", ctx.F.keys["operator"]), 200)  # still served
+
+
+def test_sse_resume_has_no_gap_and_no_repeat():
+    stop = threading.Event()
+
+    def writer():
+        while not stop.is_set():
+            increment("sse%d" % random.randint(0, 5))
+
+    threads = [threading.Thread(target=writer) for _ in range(4)]
+    for t in threads:
+        t.start()
+    seen = []
+    try:
+        last = None
+        for _ in range(4):  # read a while, drop the connection, resume
+            s = SseClient(ctx.F.server.port, ctx.F.keys["auditor"], last_event_id=last) if last else \
+                SseClient(ctx.F.server.port, ctx.F.keys["auditor"], "/api/v1/log/subscribe?from=1")
+            check(" 200 " in s.status_line and "text/event-stream" in s.head, s.head)
+            for _ in range(random.randint(20, 60)):
+                ident, data = s.next_message()
+                if ident is None:
+                    continue
+                check(data["position"] == ident, (ident, data))
+                seen.append(ident)
+                last = ident
+            s.close()
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+    check(seen == list(range(1, len(seen) + 1)), "gap or repeat: %s" % seen)
+    # Live: an event written now reaches a caught-up subscriber.
+    head = ctx.F.get("/api/v1/log?limit=1", ctx.F.admin).json["as_of_position"]
+    s = SseClient(ctx.F.server.port, ctx.F.keys["auditor"], last_event_id=head)
+    r = increment("live")
+    ident, data = s.next_message()
+    s.close()
+    check(ident == r.json["position"] == head + 1, (ident, r, head))
+
+
+def test_a_stalled_sse_client_does_not_stall_others():
+    stalled = SseClient(ctx.F.server.port, ctx.F.keys["auditor"], "/api/v1/log/subscribe?from=1")
+    stalled.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    for i in range(200):  # the stalled client reads nothing of this
+        increment("stall%d" % (i % 10))
+    head = ctx.F.get("/api/v1/log?limit=1", ctx.F.admin).json["as_of_position"]
+    other = SseClient(ctx.F.server.port, ctx.F.keys["auditor"], last_event_id=head - 1)
+    started = time.time()
+    ident, _ = other.next_message()
+    check(ident == head and time.time() - started < 2, ident)
+    other.close()
+    stalled.close()
+    expect(ctx.F.get("/healthz"), 200)
+
+
+def test_test_clock_advances_and_never_goes_back():
+    r = ctx.F.get("/api/v1/admin/test-clock", ctx.F.admin)
+    expect(r, 200)
+    before = r.json["now"]
+    r = ctx.F.post("/api/v1/admin/test-clock/advance", {"seconds": 86400 * 400}, ctx.F.admin)
+    expect(r, 200)
+    check(r.json["now"] > before and r.json["now"][:4] > before[:4], (before, r))
+
+
+def test_test_clock_survives_a_restart():
+    root = scratch_dir()
+    try:
+        data = os.path.join(root, "data")
+        s = Server(ctx.TALLY, data, "--test-clock").start()
+        r = s.request("POST", "/api/v1/admin/test-clock/advance", {"seconds": 86400 * 365 * 3},
+                      s.admin_key())
+        check(s.stop() == 0, "exit code")
+        expect(r, 200)
+        s = Server(ctx.TALLY, data, "--test-clock").start()
+        again = s.request("GET", "/api/v1/admin/test-clock", token=s.admin_key())
+        s.stop()
+        check(again.json["now"] >= r.json["now"], (r, again))
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
