@@ -1,0 +1,29 @@
+// What a customer's membership is now, folded from its events (evolve.cc).
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+
+#include "commands/membership/events.h"
+
+namespace tally::commands::membership {
+
+struct MembershipState {
+  bool registered = false;
+  std::int64_t points = 0;
+  std::optional<CustomerCancelled> cancellation;
+  bool purchases_blocked = false;  // by an admin, or by the cancellation
+  bool history_expired = false;
+  // By purchase_id: a purchase is recorded once; a retry answers the first (domain.md §0).
+  std::map<std::string, PurchaseRecorded> purchases;
+
+  bool cancelled() const { return cancellation.has_value(); }
+};
+
+MembershipState evolve(MembershipState state, const MembershipEvent& event);
+
+// The same UTC instant one calendar year later; 29 Feb becomes 28 Feb (domain.md §4).
+Timestamp one_year_later(Timestamp t);
+
+}  // namespace tally::commands::membership
