@@ -73,6 +73,8 @@ int run(const Settings& s) {
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  // A client or a log reader gone must not kill the server: writes report EPIPE instead.
+  ::signal(SIGPIPE, SIG_IGN);
 
   if (!s.nats.empty()) return refuse("--nats is not supported by this build yet");
   api::ServerOptions server_options;
