@@ -113,6 +113,23 @@ Checked<Principal> Authenticator::require(Request& request,
   return problem("forbidden", "this role may not use this route");
 }
 
+Checked<Principal> acting_for_store(Principal caller, std::string_view store_id) {
+  if (caller.role == Role::admin) return caller;
+  if (caller.role == Role::pos && caller.store_id == store_id) return caller;
+  return problem("forbidden", "this key does not act for that store");
+}
+
+Checked<Principal> acting_as_customer(Principal caller, std::string_view customer_id) {
+  if (caller.role == Role::admin) return caller;
+  if (caller.role == Role::customer && caller.customer_id == customer_id) return caller;
+  return problem("forbidden", "a customer acts only in its own name");
+}
+
+bool may_see_customer(const Principal& caller, std::string_view customer_id) {
+  return caller.role == Role::admin ||
+         (caller.role == Role::customer && caller.customer_id == customer_id);
+}
+
 Problem too_many_attempts(std::chrono::seconds retry_after) {
   Problem p{"too_many_attempts", "too many failed attempts; retry later"};
   p.headers.emplace_back("Retry-After", std::to_string(retry_after.count()));

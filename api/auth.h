@@ -66,6 +66,16 @@ class Authenticator {
   std::map<std::string, Principal, std::less<>> static_keys_;  // by hash
 };
 
+// Scope rules of api.md (Conventions: Auth), for the domain routes:
+// A pos key acts only for its own store: naming another store_id is 403 `forbidden`.
+Checked<Principal> acting_for_store(Principal caller, std::string_view store_id);
+// A customer creates things only in its own name: another customer_id is 403 `forbidden`.
+Checked<Principal> acting_as_customer(Principal caller, std::string_view customer_id);
+// Whether the caller may see a customer's resource. A customer naming another customer's
+// resource gets the same 404 as for an unknown id (no enumeration): the route answers its
+// own *_not_found when this is false.
+bool may_see_customer(const Principal& caller, std::string_view customer_id);
+
 // A hook for throttling one caller's failures (coupons: 20 failed look-ups close a 60 s
 // window, domain.md). The coupon routes will ask before looking up and record each failure.
 class Throttle {

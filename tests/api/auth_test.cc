@@ -117,6 +117,23 @@ TEST_CASE("without a JWT secret, tokens are refused") {
   CHECK(p.error().code == "unauthorized");
 }
 
+TEST_CASE("scope: a pos key acts for its store only, a customer in its own name only") {
+  const Principal pos{Role::pos, "k1", "S1", ""}, customer{Role::customer, "k2", "", "C1"},
+      admin{Role::admin, "a", "", ""}, auditor{Role::auditor, "k3", "", ""};
+  CHECK(acting_for_store(pos, "S1"));
+  CHECK(acting_for_store(pos, "S2").error().code == "forbidden");
+  CHECK(acting_for_store(admin, "S2"));
+  CHECK(acting_for_store(customer, "S1").error().code == "forbidden");
+  CHECK(acting_as_customer(customer, "C1"));
+  CHECK(acting_as_customer(customer, "C2").error().code == "forbidden");
+  CHECK(acting_as_customer(admin, "C2"));
+  CHECK(acting_as_customer(pos, "C1").error().code == "forbidden");
+  CHECK(may_see_customer(customer, "C1"));
+  CHECK_FALSE(may_see_customer(customer, "C2"));  // the route answers its 404
+  CHECK(may_see_customer(admin, "C2"));
+  CHECK_FALSE(may_see_customer(auditor, "C1"));
+}
+
 TEST_CASE("the failure window closes at the 20th failure for 60 s; refusals do not extend it") {
   TestClock clock{kNow};
   FailureWindow window(clock);
