@@ -76,7 +76,7 @@ Result<std::unique_ptr<Log>> Log::open(const std::filesystem::path& dir, LogOpti
   if (!log) return tl::unexpected(log.error());
   auto tip = recover_tip(*log);
   if (!tip) return tl::unexpected(tip.error());
-  if (auto indexed = catch_up_index(log->database->db(), log->families, tip->head); !indexed)
+  if (auto indexed = recover_index(log->database->db(), log->families, tip->head); !indexed)
     return tl::unexpected(indexed.error());
   auto keys = KeyStore::open(dir / "keys");
   if (!keys) return tl::unexpected(keys.error());

@@ -3,11 +3,14 @@
 //
 // It is derived from the events, so it is not written in their synced batch: inserting its
 // keys (one per event, anywhere in the family) cost the committer more than the rest of the
-// batch together, and in the log's database its writes would queue with the log's syncs. The
-// answerer writes each batch's entries after the batch is synced, without a write-ahead log, before
-// the batch becomes visible to readers or is answered. With them goes the last position indexed
-// (kIndexedUpTo), so after a crash the family says where it ends, and opening the log indexes the
-// events past that from the events family.
+// batch together. The answerer writes a batch's entries while the committer syncs the batch
+// (its own database, without a write-ahead log, so neither waits for the other), and the
+// batch is published and answered once both are done. Readers already skip entries past the
+// head. Each write also records
+//  - the last position known synced (kIndexedUpTo): every entry up to it is in the index;
+//  - the keys it adds for a batch not yet known synced (a pending record), so that opening
+//    the log after a crash removes the entries of a batch that never reached the disk, then
+//    indexes, from the events, what the index lost after kIndexedUpTo.
 #pragma once
 
 #include <rocksdb/db.h>
@@ -21,13 +24,21 @@
 
 namespace tally::eventstore {
 
-// Sorts before every stream key (stream names are never empty and have no NUL).
-inline const std::string kIndexedUpTo{"\0indexed_up_to", 14};
+// What one batch adds to the index, collected as the batch is staged.
+struct IndexEntries {
+  rocksdb::WriteBatch batch;
+  std::string keys;  // the stream keys added, each with a 4-byte length: the pending record
 
-// Writes `entries` (stream keys → position keys) and `up_to` as the last position indexed.
-Status write_index(const Families& families, rocksdb::WriteBatch& entries, Position up_to);
+  void add(const Families& families, const std::string& stream_key, const std::string& position);
+};
 
-// Indexes the events of `log` after the last indexed position up to `head`; returns how many.
-Result<std::uint64_t> catch_up_index(rocksdb::DB& log, const Families& families, Position head);
+// Writes `entries` for the batch ending at `last`, while it may still be syncing; `synced` is
+// the last position known on disk, `previous` the last position of the batch indexed before.
+Status write_index(const Families& families, IndexEntries& entries, Position last,
+                   Position previous, Position synced);
+
+// At open: drops entries of batches past `head` (never synced), then indexes the events of
+// `log` after the last synced position indexed, up to `head`; returns how many.
+Result<std::uint64_t> recover_index(rocksdb::DB& log, const Families& families, Position head);
 
 }  // namespace tally::eventstore

@@ -32,7 +32,7 @@ bool holds(const ExpectedVersion& expected, StreamVersion current) {
 // One group commit: staged by appenders, written by the committer, answered by the answerer.
 struct Writer::Batch {
   rocksdb::WriteBatch write;          // events and idempotency records: synced
-  rocksdb::WriteBatch index;          // stream index entries: written after (stream_index.h)
+  IndexEntries index;                 // written while `write` syncs (stream_index.h)
   std::vector<Pending> pending;       // staged appends, answered once the write is done
   std::vector<AppendResult> results;  // theirs, if the write succeeds
   std::vector<std::pair<std::size_t, Pending>> followers;  // same key as pending[first]
@@ -42,6 +42,7 @@ struct Writer::Batch {
   Position last;
   std::size_t events = 0;
   std::optional<Error> failure;  // of the write
+  bool written = false;          // by the committer, under answer_mutex_: done with the batch
 };
 
 Writer::Writer(rocksdb::DB& db, Families families, const Clock& clock, const LogOptions& options,
@@ -53,6 +54,7 @@ Writer::Writer(rocksdb::DB& db, Families families, const Clock& clock, const Log
       next_position_(tip.head.next()),
       last_hash_(std::move(tip.hash)),
       last_recorded_at_(tip.recorded_at),
+      last_indexed_(tip.head),
       head_(tip.head),
       committer_([this] { commit_batches(); }),
       answerer_([this] { answer_batches(); }) {}
@@ -112,36 +114,45 @@ void Writer::commit_batches() {
     // A batch staged behind a failed one continues its positions: writing it would leave a gap.
     batch->failure = failed_;
     lock.unlock();
-
-    if (!batch->failure) {
-      rocksdb::WriteOptions sync;
-      sync.sync = true;
-      // A batch's events have consecutive keys: each memtable insert resumes where the
-      // previous one ended instead of searching from the top.
-      sync.memtable_insert_hint_per_batch = true;
-      const auto start = std::chrono::steady_clock::now();
-      const auto status = db_.Write(sync, &batch->write);
-      sync_micros_ += std::chrono::duration_cast<std::chrono::microseconds>(
-                          std::chrono::steady_clock::now() - start)
-                          .count();
-      if (status.ok()) {
-        ++batches_;
-        appends_ += batch->pending.size();
-        events_ += batch->events;
-      } else {
-        // The batch may or may not be on disk: refuse everything from now on (fail-stop).
-        batch->failure = rocks::to_error(status, "group commit");
-        std::lock_guard fail_lock(mutex_);
-        failed_ = batch->failure;
-      }
-    }
+    Batch& b = *batch;
     {
+      // Handed over now: the answerer indexes it while it syncs, and answers once written.
       std::lock_guard answer_lock(answer_mutex_);
       committed_.push_back(std::move(batch));
     }
     answerer_wake_.notify_one();
+    write(b);
+    {
+      std::lock_guard answer_lock(answer_mutex_);
+      b.written = true;  // the last touch: the answerer may free it from here on
+    }
+    answerer_wake_.notify_one();
     lock.lock();
   }
+}
+
+void Writer::write(Batch& batch) {
+  if (batch.failure) return;
+  rocksdb::WriteOptions sync;
+  sync.sync = true;
+  // A batch's events have consecutive keys: each memtable insert resumes where the previous
+  // one ended instead of searching from the top.
+  sync.memtable_insert_hint_per_batch = true;
+  const auto start = std::chrono::steady_clock::now();
+  const auto status = db_.Write(sync, &batch.write);
+  sync_micros_ += std::chrono::duration_cast<std::chrono::microseconds>(
+                      std::chrono::steady_clock::now() - start)
+                      .count();
+  if (status.ok()) {
+    ++batches_;
+    appends_ += batch.pending.size();
+    events_ += batch.events;
+    return;
+  }
+  // The batch may or may not be on disk: refuse everything from now on (fail-stop).
+  batch.failure = rocks::to_error(status, "group commit");
+  std::lock_guard fail_lock(mutex_);
+  failed_ = batch.failure;
 }
 
 void Writer::answer_batches() {
@@ -150,13 +161,15 @@ void Writer::answer_batches() {
   for (;;) {
     answerer_wake_.wait(lock, [&] { return !committed_.empty() || answerer_stopping_; });
     if (committed_.empty()) return;
-    std::deque<std::unique_ptr<Batch>> done;
-    done.swap(committed_);
+    std::unique_ptr<Batch> batch = std::move(committed_.front());
+    committed_.pop_front();
     lock.unlock();
-    for (auto& batch : done) {
-      index(*batch);
-      answer(*batch);
-    }
+    auto indexed = write_index_of(*batch);  // while the committer syncs it
+    lock.lock();
+    answerer_wake_.wait(lock, [&] { return batch->written; });
+    lock.unlock();
+    publish(*batch, std::move(indexed));
+    answer(*batch);
     prune_if_due();
     lock.lock();
   }
@@ -218,7 +231,7 @@ std::optional<Result<AppendResult>> Writer::stage(Pending& pending) {
       std::string hash = codec::chain_hash(last_hash_, place, prepared.fields);
       batch.write.Put(families_.events, codec::position_key(place.position),
                       codec::place_event(std::move(prepared), place, last_hash_, hash));
-      batch.index.Put(families_.streams, codec::stream_key(s.stream, version),
+      batch.index.add(families_, codec::stream_key(s.stream, version),
                       codec::position_key(place.position));
       last_hash_ = std::move(hash);
       next_position_ = next_position_.next();
@@ -242,17 +255,23 @@ std::optional<Result<AppendResult>> Writer::stage(Pending& pending) {
   return std::nullopt;
 }
 
-void Writer::index(Batch& batch) {
+Status Writer::write_index_of(Batch& batch) {
+  // Whether its write succeeds is not known yet (and batch.failure not to be read): the
+  // entries of a batch that fails stay past the head, where readers skip them.
+  const Position previous = last_indexed_;
+  last_indexed_ = batch.last;
+  return write_index(families_, batch.index, batch.last, previous, head());
+}
+
+void Writer::publish(Batch& batch, Status indexed) {
   // Behind a batch that could not be indexed, none is: readers would find a hole.
-  if (!batch.failure && index_failed_) batch.failure = index_failed_;
-  if (batch.failure) return;
-  if (auto ok = write_index(families_, batch.index, batch.last); !ok) {
-    index_failed_ = ok.error();
-    batch.failure = ok.error();
+  if (!indexed && !index_failed_) index_failed_ = indexed.error();
+  if (!batch.failure && index_failed_) {
+    batch.failure = index_failed_;
     std::lock_guard lock(mutex_);
     failed_ = batch.failure;  // fail-stop, as for a failed write
-    return;
   }
+  if (batch.failure) return;
   {
     std::lock_guard head_lock(head_mutex_);
     head_.store(batch.last, std::memory_order_release);

@@ -4,9 +4,9 @@
 // into the open WriteBatch under one mutex, in its own thread: no hand-off before the write.
 // The envelope and most of the hashed bytes are prepared before taking the mutex. Two threads
 // do the rest:
-//   committer: takes the staged batch, writes it with fsync.
-//   answerer:  indexes a written batch's streams (stream_index.h), publishes the new head,
-//              answers its appenders.
+//   committer: takes the staged batch, hands it to the answerer, writes it with fsync.
+//   answerer:  indexes the batch's streams while it syncs (stream_index.h); once it is
+//              written, publishes the new head and answers its appenders.
 // While the committer syncs batch k, the answerer answers batch k-1 and appenders stage batch
 // k+1, so a batch holds everything that arrived during the previous sync. A busy log syncs
 // less per event, never less per append.
@@ -82,7 +82,9 @@ class Writer {
   // With mutex_ held. Returns the answer when it is known without writing.
   std::optional<Result<AppendResult>> stage(Pending& pending);
   Batch& open_batch();
-  void index(Batch& batch);  // then the batch is visible to readers
+  void write(Batch& batch);  // with fsync
+  Status write_index_of(Batch& batch);
+  void publish(Batch& batch, Status indexed);  // visible to readers, if written and indexed
   void answer(Batch& batch);
   Result<StreamVersion> current_version(std::string_view stream);
   void prune_if_due();
@@ -121,6 +123,7 @@ class Writer {
   bool answerer_stopping_ = false;
   Timestamp last_prune_;               // answerer thread only
   std::optional<Error> index_failed_;  // answerer thread only
+  Position last_indexed_;              // answerer thread only: of the last batch indexed
 
   std::atomic<Position> head_;
   mutable std::mutex head_mutex_;
