@@ -1,5 +1,5 @@
 // The coupons' process: an expiry falls due at expires_at (the schedule rule in
-// projections/coupon_schedules.cc adds it at coupon.issued and removes it at coupon.expired
+// projections/expiry_schedules.cc adds it at coupon.issued and removes it at coupon.expired
 // or coupon.refunded); the process runner fires it through this pure choice of command.
 #include "commands/coupons/coupons.h"
 

@@ -1,0 +1,57 @@
+// The balances read model (domain.md §5): per coupon its kind, balance, status and expiry;
+// per customer the points and the coupons issued to them. Built only from coupon-* and
+// customer-* events, so a rebuild gives the same rows.
+//
+// Rows: "coupon/<coupon_id>" -> JSON of CouponBalance; "owned/<customer_id>/<coupon_id>" -> ""
+// lists a customer's coupons; "points/<customer_id>" -> the points, from customer.registered on.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "projections/projection.h"
+#include "projections/projector.h"
+
+namespace tally::projections {
+
+struct CouponBalance {
+  std::string coupon_id;
+  std::string kind;  // "exchange", "balance"
+  std::int64_t face_value = 0;
+  std::string product_id;
+  Timestamp expires_at;
+  std::string customer_id;
+  std::int64_t balance = 0;   // left to redeem (a voucher: its face value until redeemed)
+  bool expired = false;       // coupon.expired recorded
+  bool voided = false;        // refunded whole
+  std::string sealed_code;    // as in coupon.issued: the edge opens it to show the code
+  std::string code_event_id;  // the coupon.issued event the sealed code is bound to
+
+  // The same precedence as the domain (commands/coupons/state.h): void, then expired (also
+  // when the time has passed before coupon.expired is projected), then used up.
+  std::string status_at(Timestamp now) const;
+  // api.md `balance`: a voucher's face value while active, else 0; a balance coupon's rest.
+  std::int64_t shown_balance(Timestamp now) const;
+};
+
+class Balances final : public Projection {
+ public:
+  std::string_view name() const override { return "balances"; }
+  Status apply(const eventstore::RecordedEvent& event, Rows& rows) override;
+
+  static Result<std::optional<CouponBalance>> coupon(const View& view, std::string_view coupon_id);
+  // nullopt: no such customer registered.
+  static Result<std::optional<std::int64_t>> points(const View& view, std::string_view customer_id);
+  // The coupons issued to the customer, by coupon id.
+  static Result<std::vector<CouponBalance>> coupons_of(const View& view,
+                                                       std::string_view customer_id);
+
+ private:
+  Status apply_coupon(const eventstore::RecordedEvent& event, Rows& rows);
+  Status apply_customer(const eventstore::RecordedEvent& event, Rows& rows);
+};
+
+}  // namespace tally::projections

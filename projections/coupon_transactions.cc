@@ -1,0 +1,90 @@
+#include "projections/coupon_transactions.h"
+
+#include "core/proto_time.h"
+#include "projections/view_support.h"
+#include "tally/v1/events/coupons.pb.h"
+
+namespace tally::projections {
+namespace {
+
+namespace pb = tally::v1::events;
+using nlohmann::json;
+using views::payload_as;
+
+std::string coupon_prefix(std::string_view coupon_id) {
+  return "tx/" + std::string(coupon_id) + "/";
+}
+
+void put(Rows& rows, const eventstore::RecordedEvent& event, const CouponTransaction& t) {
+  const std::string key = coupon_prefix(views::id_of(event.stream)) + views::time_key(t.at) +
+                          fmt::format("/{:016x}", event.position.value);
+  rows.put(key, json{{"transaction_id", t.transaction_id},
+                     {"type", t.type},
+                     {"amount", t.amount},
+                     {"store_id", t.store_id},
+                     {"product_id", t.product_id},
+                     {"at", views::micros(t.at)}}
+                    .dump());
+}
+
+Result<CouponTransaction> from_row(std::string_view row) {
+  auto j = views::parse_row(row, "coupon_transactions");
+  if (!j) return tl::unexpected(j.error());
+  try {
+    return CouponTransaction{j->at("transaction_id").get<std::string>(),
+                             j->at("type").get<std::string>(),
+                             j->at("amount").get<std::int64_t>(),
+                             j->at("store_id").get<std::string>(),
+                             j->at("product_id").get<std::string>(),
+                             views::from_micros(j->at("at").get<std::int64_t>())};
+  } catch (const std::exception&) {
+    return tally::fail(Code::corruption, "bad row of coupon_transactions");
+  }
+}
+
+}  // namespace
+
+Status CouponTransactions::apply(const eventstore::RecordedEvent& event, Rows& rows) {
+  if (views::category_of(event.stream) != "coupon") return {};
+  if (event.type == "coupon.redeemed") {
+    auto m = payload_as<pb::CouponRedeemed>(event);
+    if (!m) return tl::unexpected(m.error());
+    put(rows, event,
+        {m->transaction_id(), "redeem", m->amount(), m->store_id(), m->product_id(),
+         from_proto_time(m->redeemed_at())});
+  } else if (event.type == "coupon.redemption_refunded") {
+    auto m = payload_as<pb::CouponRedemptionRefunded>(event);
+    if (!m) return tl::unexpected(m.error());
+    put(rows, event,
+        {m->transaction_id(), "refund", m->amount(), m->store_id(), "",
+         from_proto_time(m->refunded_at())});
+  } else if (event.type == "coupon.refunded") {
+    auto m = payload_as<pb::CouponRefunded>(event);
+    if (!m) return tl::unexpected(m.error());
+    put(rows, event,
+        {"", "refund", m->amount(), m->store_id(), "", from_proto_time(m->refunded_at())});
+  }
+  return {};
+}
+
+Result<std::vector<CouponTransaction>> CouponTransactions::list(const View& view,
+                                                                std::string_view coupon_id,
+                                                                const Query& query) {
+  const std::string prefix = coupon_prefix(coupon_id);
+  const std::string from = prefix + (query.from ? views::time_key(*query.from) : "");
+  // `to` is inclusive: stop before the first key of the next microsecond.
+  const std::string to = query.to
+                             ? prefix + views::time_key(*query.to + std::chrono::microseconds(1))
+                             : eventstore::prefix_end(prefix);
+  auto rows = view.range(from, to, query.limit);
+  if (!rows) return tl::unexpected(rows.error());
+  std::vector<CouponTransaction> transactions;
+  for (const auto& [key, value] : *rows) {
+    auto t = from_row(value);
+    if (!t) return tl::unexpected(t.error());
+    transactions.push_back(std::move(*t));
+  }
+  return transactions;
+}
+
+}  // namespace tally::projections
