@@ -60,6 +60,21 @@ class BeastSession final : public Session, public std::enable_shared_from_this<B
   void on_header(beast::error_code ec) {
     if (ec) return on_read_error(ec);
     busy_ = true;  // a request has begun: shutdown waits for its answer
+    const auto expect = parser_->get()[http::field::expect];
+    if (beast::iequals(expect, "100-continue")) {
+      // The client (curl, for bodies over 1 KiB) waits for this before sending the body.
+      static const std::string kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+      stream_.expires_after(limits_.write_timeout);
+      return net::async_write(stream_, net::buffer(kContinue),
+                              [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                                if (ec) return self->close();
+                                self->read_body();
+                              });
+    }
+    read_body();
+  }
+
+  void read_body() {
     stream_.expires_after(limits_.body_timeout);
     http::async_read(
         stream_, buffer_, *parser_,
