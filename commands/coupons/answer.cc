@@ -16,7 +16,7 @@ std::string status_after(const CouponState& state, const CouponRedeemed& r) {
 }
 
 std::string redeemed(const CouponState& after, const RedeemCoupon& c) {
-  const auto* r = after.redemption(c.store_id, c.transaction_id);
+  const auto r = after.redemption(c.store_id, c.transaction_id);
   if (!r) return json::object().dump();
   return json{{"transaction_id", c.transaction_id},
               {"redeemed_amount", r->redeemed.amount},
@@ -34,7 +34,7 @@ std::string refunded(const CouponState& after, const RefundCoupon& c) {
                 {"coupon_status", status},
                 {"message", "the unused coupon was refunded whole"}}
         .dump();
-  const auto* r = after.redemption(c.store_id, *c.transaction_id);
+  const auto r = after.redemption(c.store_id, *c.transaction_id);
   if (!r || !r->reversal) return json::object().dump();
   return json{{"refunded_amount", r->reversal->amount},
               {"remaining_balance", r->reversal->balance_after},

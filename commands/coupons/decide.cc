@@ -69,7 +69,7 @@ Decision<CouponEvent> redeem(const CouponState& state, const RedeemCoupon& c) {
   if (!state.issued) return reject("coupon_not_found", "no such coupon");
   // A retried POS transaction deducts nothing again and answers the first result (§1
   // Idempotency), also once the runtime's idempotency record is gone.
-  if (const auto* done = state.redemption(c.store_id, c.transaction_id)) {
+  if (const auto done = state.redemption(c.store_id, c.transaction_id)) {
     if (same_redemption(done->redeemed, state, c)) return Events{};
     return reject("idempotency_conflict", "this transaction redeemed something else");
   }
@@ -82,9 +82,9 @@ Decision<CouponEvent> redeem(const CouponState& state, const RedeemCoupon& c) {
 // domain.md §1 Refund: a whole redemption, by its transaction, by its store, once.
 Decision<CouponEvent> reverse(const CouponState& state, const RefundCoupon& c,
                               const std::string& transaction_id) {
-  const auto* done = state.redemption(c.store_id, transaction_id);
+  const auto done = state.redemption(c.store_id, transaction_id);
   if (!done) {
-    if (state.made_elsewhere(c.store_id, transaction_id))
+    if (state.redemptions.made_elsewhere(c.store_id, transaction_id))
       return reject("store_mismatch", "another store made this transaction");
     return reject("transaction_not_found", "no redemption " + transaction_id + " on this coupon");
   }

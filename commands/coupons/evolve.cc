@@ -31,20 +31,6 @@ std::int64_t CouponState::redeemable_balance(Timestamp now) const {
   return voided ? 0 : balance;
 }
 
-const Redemption* CouponState::redemption(const std::string& store_id,
-                                          const std::string& transaction_id) const {
-  auto it = redemptions.find({transaction_id, store_id});
-  return it == redemptions.end() ? nullptr : &it->second;
-}
-
-bool CouponState::made_elsewhere(const std::string& store_id,
-                                 const std::string& transaction_id) const {
-  for (auto it = redemptions.lower_bound({transaction_id, ""});
-       it != redemptions.end() && it->first.first == transaction_id; ++it)
-    if (it->first.second != store_id) return true;
-  return false;
-}
-
 CouponState evolve(CouponState state, const CouponEvent& event) {
   std::visit(Overloaded{[&](const CouponIssued& e) {
                           state.issued = true;
@@ -57,12 +43,11 @@ CouponState evolve(CouponState state, const CouponEvent& event) {
                         },
                         [&](const CouponRedeemed& e) {
                           state.balance -= e.amount;
-                          state.redemptions[{e.transaction_id, e.store_id}] = Redemption{e, {}};
+                          state.redemptions.add(e);
                         },
                         [&](const CouponRedemptionRefunded& e) {
                           state.balance += e.amount;
-                          auto it = state.redemptions.find({e.transaction_id, e.store_id});
-                          if (it != state.redemptions.end()) it->second.reversal = e;
+                          state.redemptions.add(e);
                         },
                         [&](const CouponRefunded&) {
                           state.voided = true;

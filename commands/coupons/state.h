@@ -2,23 +2,17 @@
 #pragma once
 
 #include <cstdint>
-#include <map>
 #include <optional>
 #include <string>
-#include <utility>
 
 #include "commands/coupons/events.h"
+#include "commands/coupons/redemptions.h"
 
 namespace tally::commands::coupons {
 
 // domain.md §1. `void` is a keyword, hence the underscore.
 enum class CouponStatus { active, redeemed, exhausted, expired, void_ };
 std::string_view status_name(CouponStatus status);
-
-struct Redemption {
-  CouponRedeemed redeemed;
-  std::optional<CouponRedemptionRefunded> reversal;  // set once: a redemption reverses once
-};
 
 struct CouponState {
   bool issued = false;
@@ -30,9 +24,8 @@ struct CouponState {
   std::int64_t balance = 0;  // left to redeem: a voucher's face value until it is redeemed
   bool expired = false;      // coupon.expired recorded
   bool voided = false;       // refunded whole
-  // By (transaction_id, store_id): a POS transaction is the pair (domain.md §1 Idempotency),
-  // and ordering by transaction first finds the same id at another store (store_mismatch).
-  std::map<std::pair<std::string, std::string>, Redemption> redemptions;
+  // A POS transaction is the pair (store_id, transaction_id) (domain.md §1 Idempotency).
+  Redemptions redemptions;
 
   // Status at `now`: an expiry time that has passed counts before its event is recorded, so
   // the answer does not depend on how promptly the process runner fired. A void coupon stays
@@ -43,10 +36,10 @@ struct CouponState {
   // active, else 0.
   std::int64_t redeemable_balance(Timestamp now) const;
   bool unused() const { return balance == face_value; }
-  const Redemption* redemption(const std::string& store_id,
-                               const std::string& transaction_id) const;
-  // Whether some other store made a redemption with this transaction id.
-  bool made_elsewhere(const std::string& store_id, const std::string& transaction_id) const;
+  std::optional<Redemption> redemption(const std::string& store_id,
+                                       const std::string& transaction_id) const {
+    return redemptions.find(store_id, transaction_id);
+  }
 };
 
 CouponState evolve(CouponState state, const CouponEvent& event);

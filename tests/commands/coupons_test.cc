@@ -306,5 +306,24 @@ TEST_CASE("a rejection not about the coupon's state carries no status") {
   CHECK_FALSE(rejected_with_status(apply({}, issue_balance(10)), redeem("T1", 11)));
 }
 
+TEST_CASE("states decided from one state do not see each other's redemptions") {
+  const auto base = apply(apply({}, issue_balance(1000)), redeem("T1", 100));
+  const auto a = apply(base, redeem("T2", 200));
+  const auto b = apply(base, redeem("T3", 300));  // branches off: a appended after base
+  CHECK(a.redemption("S1", "T2"));
+  CHECK_FALSE(a.redemption("S1", "T3"));
+  CHECK(b.redemption("S1", "T3"));
+  CHECK_FALSE(b.redemption("S1", "T2"));
+  CHECK_FALSE(base.redemption("S1", "T2"));
+  CHECK(base.redemption("S1", "T1"));
+  CHECK(a.balance == 700);
+  CHECK(b.balance == 600);
+  // A reversal seen by one state is not seen by the state it came from.
+  const auto reversed = apply(a, reversal("T1"));
+  CHECK(reversed.redemption("S1", "T1")->reversal);
+  CHECK_FALSE(a.redemption("S1", "T1")->reversal);
+  CHECK(apply(a, reversal("T1")).balance == 800);
+}
+
 }  // namespace
 }  // namespace tally::commands::coupons
