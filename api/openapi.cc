@@ -15,6 +15,7 @@ struct Operation {
   std::string_view summary;
   int success;
   bool auth = true;
+  std::string_view query = "";  // query parameters, comma-separated (GETs add min_position)
 };
 
 // api.md, table by table.
@@ -37,12 +38,13 @@ constexpr Operation kOperations[] = {
     {"post", "/api/v1/payments", "shows", "Pay a reservation", 201},
     {"get", "/api/v1/payments/{payment_id}", "shows", "A payment", 200},
     {"post", "/api/v1/send-files", "sends", "Import a send file (CSV)", 201},
-    {"get", "/api/v1/send-groups", "sends", "Send groups", 200},
+    {"get", "/api/v1/send-groups", "sends", "Send groups", 200, true, "date,group_status"},
     {"get", "/api/v1/send-groups/{group_id}", "sends", "A send group", 200},
     {"post", "/api/v1/send-groups/{group_id}/confirm", "sends", "Confirm a group", 200},
     {"post", "/api/v1/send-groups/{group_id}/reschedule", "sends", "Reschedule a group", 200},
     {"post", "/api/v1/send-groups/{group_id}/cancel", "sends", "Cancel a group", 200},
-    {"get", "/api/v1/send-groups/{group_id}/messages", "sends", "A group's messages", 200},
+    {"get", "/api/v1/send-groups/{group_id}/messages", "sends", "A group's messages", 200, true,
+     "retry_status"},
     {"post", "/api/v1/messages", "sends", "Send one message", 201},
     {"get", "/api/v1/messages/{message_id}", "sends", "A message", 200},
     {"post", "/api/v1/customers", "membership", "Register a customer", 201},
@@ -55,10 +57,13 @@ constexpr Operation kOperations[] = {
     {"get", "/api/v1/customers/{id}/balances", "membership", "Points and coupons", 200},
     {"delete", "/api/v1/customers/{id}/purchases/expire", "membership", "Expire history now", 200},
     {"post", "/api/v1/customers/{id}/block_purchases", "membership", "Block purchases", 200},
-    {"get", "/api/v1/schedules", "platform", "Pending due items", 200},
-    {"get", "/api/v1/log", "platform", "The log, paged", 200},
-    {"get", "/api/v1/log/subscribe", "platform", "The log as Server-Sent Events", 200},
-    {"get", "/api/v1/streams/{stream}", "platform", "One stream's events", 200},
+    {"get", "/api/v1/schedules", "platform", "Pending due items", 200, true, "kind,from,to,limit"},
+    {"get", "/api/v1/log", "platform", "The log, paged", 200, true,
+     "from,limit,stream_prefix,type"},
+    {"get", "/api/v1/log/subscribe", "platform", "The log as Server-Sent Events", 200, true,
+     "from"},
+    {"get", "/api/v1/streams/{stream}", "platform", "One stream's events", 200, true,
+     "from_version,limit"},
     {"post", "/api/v1/admin/erase", "admin", "Erase a subject's PII", 200},
     {"get", "/api/v1/admin/projections", "admin", "Read models and their lag", 200},
     {"post", "/api/v1/admin/projections/{name}/rebuild", "admin", "Rebuild a read model", 202},
@@ -84,6 +89,31 @@ Json path_parameters(std::string_view path) {
   return params;
 }
 
+bool is_number_param(std::string_view name) {
+  return name == "from" || name == "limit" || name == "min_position" || name == "from_version";
+}
+
+Json query_parameters(const Operation& op) {
+  Json params = Json::array();
+  std::string names(op.query);
+  const bool platform_time = op.path == "/api/v1/schedules";
+  if (op.method == "get" && op.auth && op.path != "/api/v1/log/subscribe")
+    names += names.empty() ? "min_position" : ",min_position";
+  std::size_t start = 0;
+  while (start < names.size()) {
+    const auto comma = names.find(',', start);
+    const std::string name = names.substr(start, comma - start);
+    start = comma == std::string::npos ? names.size() : comma + 1;
+    // `from`/`to` of the schedules are RFC 3339 times; elsewhere `from` is a position.
+    const bool number = is_number_param(name) && !(platform_time && name == "from");
+    params.push_back({{"name", name},
+                      {"in", "query"},
+                      {"required", false},
+                      {"schema", {{"type", number ? "integer" : "string"}}}});
+  }
+  return params;
+}
+
 Json operation(const Operation& op) {
   Json responses = Json::object();
   const bool metrics = op.path == "/metrics";
@@ -101,7 +131,9 @@ Json operation(const Operation& op) {
          {"summary", op.summary},
          {"operationId", std::string(op.method) + std::string(op.path)},
          {"responses", responses}};
-  if (auto params = path_parameters(op.path); !params.empty()) o["parameters"] = params;
+  Json params = path_parameters(op.path);
+  for (auto& q : query_parameters(op)) params.push_back(std::move(q));
+  if (!params.empty()) o["parameters"] = std::move(params);
   if (!op.auth) o["security"] = Json::array();
   if (op.method == "post" || op.method == "put")
     o["requestBody"] = {{"required", false},

@@ -49,6 +49,9 @@ def test_openapi_document_lists_every_served_route():
                          ("post", "/api/v1/admin/projections/{name}/rebuild"),
                          ("post", "/api/v1/coupon/redeem"), ("post", "/api/v1/payments")]:
         check(method in paths.get(path, {}), "openapi lacks %s %s" % (method, path))
+    log_params = {p["name"] for p in paths["/api/v1/log"]["get"]["parameters"]}
+    check({"from", "limit", "stream_prefix", "type", "min_position"} <= log_params, log_params)
+    check(paths["/healthz"]["get"]["security"] == [], "health needs no auth")
     # A real validator: JSON::Validator's OpenAPI v3 schema (libjson-validator-perl).
     checker = os.path.join(os.path.dirname(os.path.abspath(__file__)), "openapi_check.pl")
     doc = os.path.join(ctx.F.root, "openapi.json")
