@@ -43,6 +43,20 @@ std::string refunded(const CouponState& after, const RefundCoupon& c) {
       .dump();
 }
 
+// A replayed issue must answer the same coupon_code: the outcome keeps it sealed (never in
+// the clear), with the event id it is bound to, for the edge to open.
+std::string issued(const CouponState& after, const IssueCoupon& c) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string sealed;
+  for (unsigned char b : c.sealed_code) sealed += {kHex[b >> 4], kHex[b & 0xf]};
+  return json{{"coupon_id", c.coupon_id},
+              {"kind", kind_name(after.kind)},
+              {"coupon_status", status_name(after.status_at(c.now))},
+              {"sealed_code", sealed},
+              {"code_event_id", c.event_id}}
+      .dump();
+}
+
 }  // namespace
 
 std::string coupon_stream(std::string_view coupon_id) {
@@ -56,12 +70,7 @@ std::string Coupons::stream(const Command& command) {
 
 std::string Coupons::answer(const State& after, const Command& command) {
   return std::visit(
-      Overloaded{[&](const IssueCoupon& c) {
-                   return json{{"coupon_id", c.coupon_id},
-                               {"kind", kind_name(after.kind)},
-                               {"coupon_status", status_name(after.status_at(c.now))}}
-                       .dump();
-                 },
+      Overloaded{[&](const IssueCoupon& c) { return issued(after, c); },
                  [&](const RedeemCoupon& c) { return redeemed(after, c); },
                  [&](const RefundCoupon& c) { return refunded(after, c); },
                  [&](const ExpireCoupon& c) {

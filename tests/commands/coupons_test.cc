@@ -68,6 +68,11 @@ TEST_CASE("issuing records the coupon active with its whole value") {
   CHECK(voucher.product_id == "coffee");
   CHECK(voucher.redeemable_balance(kNow) == 500);
   CHECK(voucher.customer_id == "cust-1");
+  // The answer a replay gives keeps the code sealed, and names the event it is bound to.
+  const auto a = answer(voucher, issue_voucher(500));
+  CHECK(a["sealed_code"] == "7365616c6564");  // hex of "sealed"
+  CHECK(a["code_event_id"] == "e1");
+  CHECK(a["coupon_status"] == "active");
 }
 
 TEST_CASE("a code already issued is coupon_exists") {
