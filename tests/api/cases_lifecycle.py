@@ -148,6 +148,16 @@ def test_data_dir_refusals_and_admin_key_file():
         expect(s.request("GET", "/api/v1/admin/projections", token="my-own-admin-key-0123456789"),
                200)
         expect(s.request("GET", "/api/v1/log", token=line["key"]), 403, "forbidden")
+        # The same through the running server's API.
+        url = "http://127.0.0.1:%d" % s.port
+        p = subprocess.run([ctx.TALLY, "keys", "add", "--role", "auditor", "--server", url,
+                            "--key", keyfile], capture_output=True, timeout=20)
+        check(p.returncode == 0, p)
+        remote = json.loads(p.stdout.decode())
+        expect(s.request("GET", "/api/v1/log", token=remote["key"]), 200)
+        p = subprocess.run([ctx.TALLY, "keys", "add", "--role", "customer", "--server", url,
+                            "--key", keyfile], capture_output=True, timeout=20)
+        check(p.returncode == 2 and b"customer_id" in p.stderr, p)
         check(s.stop() == 0, "exit code")
     finally:
         shutil.rmtree(root, ignore_errors=True)

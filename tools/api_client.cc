@@ -1,0 +1,53 @@
+#include "tools/api_client.h"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+namespace tally::tools {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+
+Result<ApiAnswer> call_api(const std::string& server, const std::string& method,
+                           const std::string& target, const std::string& key,
+                           const std::string& body, std::chrono::seconds timeout) {
+  constexpr std::string_view kScheme = "http://";
+  if (server.compare(0, kScheme.size(), kScheme) != 0)
+    return fail(Code::invalid_argument, "--server must be http://HOST:PORT, not " + server);
+  std::string authority = server.substr(kScheme.size());
+  while (!authority.empty() && authority.back() == '/') authority.pop_back();
+  const auto colon = authority.rfind(':');
+  if (colon == std::string::npos || colon == 0)
+    return fail(Code::invalid_argument, "--server must name a port: " + server);
+  const std::string host = authority.substr(0, colon), port = authority.substr(colon + 1);
+
+  net::io_context io;
+  beast::error_code ec;
+  net::ip::tcp::resolver resolver(io);
+  const auto endpoints = resolver.resolve(host, port, ec);
+  if (ec) return fail(Code::io_error, "cannot resolve " + host + ": " + ec.message());
+  beast::tcp_stream stream(io);
+  stream.expires_after(timeout);
+  stream.connect(endpoints, ec);
+  if (ec) return fail(Code::io_error, "cannot connect to " + server + ": " + ec.message());
+
+  http::request<http::string_body> request(http::string_to_verb(method), target, 11);
+  request.set(http::field::host, host);
+  request.set(http::field::authorization, "Bearer " + key);
+  request.set(http::field::content_type, "application/json");
+  request.body() = body;
+  request.prepare_payload();
+  http::write(stream, request, ec);
+  if (ec) return fail(Code::io_error, "cannot send to " + server + ": " + ec.message());
+  beast::flat_buffer buffer;
+  http::response<http::string_body> response;
+  http::read(stream, buffer, response, ec);
+  if (ec) return fail(Code::io_error, "no answer from " + server + ": " + ec.message());
+  stream.socket().shutdown(net::ip::tcp::socket::shutdown_both, ec);
+  return ApiAnswer{response.result_int(), std::move(response.body())};
+}
+
+}  // namespace tally::tools
