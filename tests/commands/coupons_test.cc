@@ -1,64 +1,16 @@
 // The coupon rules of domain.md §1 on pure decide/evolve: no log, no clock. Each error code
-// has a test that fails if its rule is removed.
+// has a test that fails if its rule is removed. Refunds: coupon_refunds_test.cc.
 #include "commands/coupons/coupons.h"
 
 #include <doctest/doctest.h>
 
-#include <nlohmann/json.hpp>
+#include "coupons_support.h"
 
 namespace tally::commands::coupons {
 namespace {
 
 using namespace std::chrono_literals;
-
-const Timestamp kNow = Timestamp(std::chrono::hours(24 * 20000 + 12));
-const Timestamp kExpiry = kNow + 24h * 30;
-
-IssueCoupon issue_balance(std::int64_t value = 1000) {
-  return IssueCoupon{"c1", "e1", "sealed", CouponKind::balance, value, "", {}, kExpiry, "", kNow};
-}
-IssueCoupon issue_voucher(std::int64_t value = 500) {
-  return IssueCoupon{"c1",    "e1",     "sealed", CouponKind::exchange, value, "coffee", 450,
-                     kExpiry, "cust-1", kNow};
-}
-RedeemCoupon redeem(std::string txn, std::int64_t amount, std::string store = "S1",
-                    Timestamp at = kNow + 1h) {
-  return RedeemCoupon{"c1", std::move(store), std::move(txn), amount, "", {}, at};
-}
-RedeemCoupon swap(std::string product, std::optional<std::int64_t> price) {
-  return RedeemCoupon{"c1", "S1", "T1", 0, std::move(product), price, kNow + 1h};
-}
-RefundCoupon reversal(std::string txn, std::string store = "S1", Timestamp at = kNow + 2h) {
-  return RefundCoupon{"c1", std::move(store), "R1", std::move(txn), {}, at};
-}
-RefundCoupon whole(Timestamp at = kNow + 2h) {
-  return RefundCoupon{"c1", "S1", "", {}, {}, at};
-}
-
-// Decides and folds: the state after an accepted command; fails the test on a rejection.
-CouponState apply(CouponState state, const CouponCommand& command) {
-  auto events = Coupons::decide(state, command);
-  REQUIRE_MESSAGE(events, (events ? "" : events.error().code));
-  for (const auto& e : *events) state = Coupons::evolve(std::move(state), e);
-  return state;
-}
-
-std::string rejection(const CouponState& state, const CouponCommand& command) {
-  auto r = Coupons::decide(state, command);
-  REQUIRE_FALSE(r);
-  return r.error().code;
-}
-
-std::optional<std::string> rejected_with_status(const CouponState& state,
-                                                const CouponCommand& command) {
-  auto r = Coupons::decide(state, command);
-  REQUIRE_FALSE(r);
-  return rejected_status(r.error().message);
-}
-
-nlohmann::json answer(const CouponState& after, const CouponCommand& command) {
-  return nlohmann::json::parse(Coupons::answer(after, command));
-}
+using namespace test;
 
 TEST_CASE("issuing records the coupon active with its whole value") {
   const auto balance = apply({}, issue_balance(1000));
@@ -202,104 +154,6 @@ TEST_CASE("a POS transaction retried with another body is idempotency_conflict")
   CHECK(rejection(state, redeem("T1", 301)) == "idempotency_conflict");
 }
 
-TEST_CASE("a reversal gives a balance coupon its amount back") {
-  auto state = apply(apply({}, issue_balance(1000)), redeem("T1", 300));
-  state = apply(state, reversal("T1"));
-  CHECK(state.balance == 1000);
-  const auto a = answer(state, reversal("T1"));
-  CHECK(a["refunded_amount"] == 300);
-  CHECK(a["remaining_balance"] == 1000);
-  CHECK(a["coupon_status"] == "active");
-}
-
-TEST_CASE("a reversal makes a voucher usable again") {
-  auto state = apply(apply({}, issue_voucher(500)), swap("", {}));
-  state = apply(state, reversal("T1"));
-  CHECK(state.status_at(kNow + 2h) == CouponStatus::active);
-  const auto a = answer(state, reversal("T1"));
-  CHECK(a["refunded_amount"] == 500);
-  CHECK(a["remaining_balance"] == 500);
-  CHECK(apply(state, redeem("T9", 0)).status_at(kNow + 3h) == CouponStatus::redeemed);
-}
-
-TEST_CASE("a reversal on an exhausted coupon makes it active again") {
-  auto state = apply(apply({}, issue_balance(100)), redeem("T1", 100));
-  state = apply(state, reversal("T1"));
-  CHECK(state.status_at(kNow + 2h) == CouponStatus::active);
-}
-
-TEST_CASE("after expiry a reversal is recorded but the coupon stays expired") {
-  auto state = apply(apply({}, issue_balance(100)), redeem("T1", 100));
-  state = apply(state, ExpireCoupon{"c1", kExpiry});
-  state = apply(state, reversal("T1", "S1", kExpiry + 1h));
-  CHECK(state.balance == 100);
-  CHECK(state.status_at(kExpiry + 1h) == CouponStatus::expired);
-  CHECK(answer(state, reversal("T1", "S1", kExpiry + 1h))["coupon_status"] == "expired");
-  // Also when the expiry time has passed but its event is not recorded yet.
-  auto early = apply(apply({}, issue_balance(100)), redeem("T1", 100));
-  early = apply(early, reversal("T1", "S1", kExpiry + 1h));
-  CHECK(early.status_at(kExpiry + 1h) == CouponStatus::expired);
-}
-
-TEST_CASE("only the store that made a redemption reverses it: store_mismatch") {
-  const auto state = apply(apply({}, issue_balance()), redeem("T1", 300, "S1"));
-  CHECK(rejection(state, reversal("T1", "S2")) == "store_mismatch");
-}
-
-TEST_CASE("a redemption is reversed once: transaction_already_refunded") {
-  auto state = apply(apply({}, issue_balance()), redeem("T1", 300));
-  state = apply(state, reversal("T1"));
-  auto other = reversal("T1");
-  other.refund_id = "R2";
-  CHECK(rejection(state, other) == "transaction_already_refunded");
-}
-
-TEST_CASE("reversing an unknown transaction is transaction_not_found") {
-  const auto state = apply(apply({}, issue_balance()), redeem("T1", 300));
-  CHECK(rejection(state, reversal("T404")) == "transaction_not_found");
-}
-
-TEST_CASE("a refund with an amount is partial_refund_not_supported") {
-  const auto state = apply(apply({}, issue_balance()), redeem("T1", 300));
-  auto partial = reversal("T1");
-  partial.amount = 300;
-  CHECK(rejection(state, partial) == "partial_refund_not_supported");
-  auto cash_out = whole();
-  cash_out.amount = 100;
-  CHECK(rejection(apply({}, issue_balance()), cash_out) == "partial_refund_not_supported");
-}
-
-TEST_CASE("a whole refund of a partly spent balance coupon is partial_refund_not_supported") {
-  const auto state = apply(apply({}, issue_balance(1000)), redeem("T1", 1));
-  CHECK(rejection(state, whole()) == "partial_refund_not_supported");
-}
-
-TEST_CASE("an unused coupon refunded whole is void for good") {
-  for (const auto& issue : {issue_balance(1000), issue_voucher(500)}) {
-    const auto state = apply(apply({}, issue), whole());
-    CHECK(state.status_at(kNow + 2h) == CouponStatus::void_);
-    const auto a = answer(state, whole());
-    CHECK(a["refunded_amount"] == issue.face_value);
-    CHECK(a["remaining_balance"] == 0);
-    CHECK(a["coupon_status"] == "void");
-    CHECK(rejection(state, redeem("T1", 1)) == "coupon_not_redeemable");
-    CHECK(rejected_with_status(state, redeem("T1", 1)) == "void");
-    CHECK(rejected_with_status(state, whole()) == "void");
-  }
-}
-
-TEST_CASE("a coupon whose redemptions were all reversed is unused again") {
-  auto state = apply(apply({}, issue_balance(1000)), redeem("T1", 300));
-  state = apply(state, reversal("T1"));
-  CHECK(apply(state, whole()).voided);
-}
-
-TEST_CASE("a used voucher is not refunded whole: coupon_not_redeemable with its status") {
-  const auto state = apply(apply({}, issue_voucher()), swap("", {}));
-  CHECK(rejection(state, whole()) == "coupon_not_redeemable");
-  CHECK(rejected_with_status(state, whole()) == "redeemed");
-}
-
 TEST_CASE("a voucher's balance is its face value while active, else 0") {
   const auto state = apply({}, issue_voucher(500));
   CHECK(state.redeemable_balance(kNow) == 500);
@@ -309,25 +163,6 @@ TEST_CASE("a voucher's balance is its face value while active, else 0") {
 
 TEST_CASE("a rejection not about the coupon's state carries no status") {
   CHECK_FALSE(rejected_with_status(apply({}, issue_balance(10)), redeem("T1", 11)));
-}
-
-TEST_CASE("states decided from one state do not see each other's redemptions") {
-  const auto base = apply(apply({}, issue_balance(1000)), redeem("T1", 100));
-  const auto a = apply(base, redeem("T2", 200));
-  const auto b = apply(base, redeem("T3", 300));  // branches off: a appended after base
-  CHECK(a.redemption("S1", "T2"));
-  CHECK_FALSE(a.redemption("S1", "T3"));
-  CHECK(b.redemption("S1", "T3"));
-  CHECK_FALSE(b.redemption("S1", "T2"));
-  CHECK_FALSE(base.redemption("S1", "T2"));
-  CHECK(base.redemption("S1", "T1"));
-  CHECK(a.balance == 700);
-  CHECK(b.balance == 600);
-  // A reversal seen by one state is not seen by the state it came from.
-  const auto reversed = apply(a, reversal("T1"));
-  CHECK(reversed.redemption("S1", "T1")->reversal);
-  CHECK_FALSE(a.redemption("S1", "T1")->reversal);
-  CHECK(apply(a, reversal("T1")).balance == 800);
 }
 
 }  // namespace
