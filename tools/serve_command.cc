@@ -38,6 +38,7 @@ struct Settings {
   bool example_domain = false;
   std::size_t io_threads = 2;
   std::size_t max_inflight_commands = 4096;
+  std::size_t max_connections = 1024;
   bool quiet = false;
   int header_timeout_ms = 15'000;
   int body_timeout_ms = 30'000;
@@ -81,6 +82,7 @@ int run(const Settings& s) {
   if (!split_listen(s.listen, server_options.host, server_options.port))
     return refuse("--listen must be HOST:PORT, not " + s.listen);
   server_options.io_threads = s.io_threads;
+  server_options.max_connections = s.max_connections;
   server_options.log_requests = !s.quiet;
   server_options.limits.header_timeout = std::chrono::milliseconds(s.header_timeout_ms);
   server_options.limits.body_timeout = std::chrono::milliseconds(s.body_timeout_ms);
@@ -197,6 +199,9 @@ void add_serve_command(CLI::App& app) {
   cmd->add_option("--io-threads", s->io_threads, "HTTP I/O threads")->capture_default_str();
   cmd->add_option("--max-inflight-commands", s->max_inflight_commands,
                   "commands in flight before 503 overloaded")
+      ->capture_default_str();
+  cmd->add_option("--max-connections", s->max_connections,
+                  "open connections before new ones get 503 overloaded")
       ->capture_default_str();
   cmd->add_flag("--quiet", s->quiet, "no per-request log lines");
   // For benchmarks and tests only: the example counter domain's command endpoint.

@@ -62,6 +62,31 @@ def test_overload_answers_503_with_retry_after():
         shutil.rmtree(root, ignore_errors=True)
 
 
+def test_connections_past_the_cap_get_503_and_are_closed():
+    root = scratch_dir()
+    try:
+        s = Server(ctx.TALLY, os.path.join(root, "data"), "--max-connections", "2").start()
+        held = [socket.create_connection(("127.0.0.1", s.port), timeout=5) for _ in range(2)]
+        time.sleep(0.2)  # both accepted and counted
+        extra = socket.create_connection(("127.0.0.1", s.port), timeout=5)
+        answer = b""
+        while True:
+            chunk = extra.recv(4096)
+            if not chunk:
+                break
+            answer += chunk
+        extra.close()
+        check(answer.startswith(b"HTTP/1.1 503") and b"Retry-After: 1" in answer and
+              b'"overloaded"' in answer, answer)
+        for c in held:
+            c.close()
+        time.sleep(0.2)
+        expect(s.request("GET", "/healthz"), 200)  # a place is free again
+        check(s.stop() == 0, "exit code")
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
 def test_graceful_shutdown_loses_no_acknowledged_command():
     root = scratch_dir()
     data = os.path.join(root, "data")
