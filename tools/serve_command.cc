@@ -138,13 +138,15 @@ int run(const Settings& s) {
   auth.add_key(admin_key->key, api::Principal{api::Role::admin, "admin", {}, {}});
 
   api::Metrics metrics;
-  api::WaitPool waits(4, 1024);
+  // Reset before ctx goes: its queued work uses ctx (see the end of run()).
+  std::optional<api::WaitPool> waits;
+  waits.emplace(4, 1024);
   api::InflightGate gate(s.max_inflight_commands);
   api::LogNotifier notifier(**log);
   std::optional<commands::CommandBus<commands::example::Counter>> counters;
   if (s.example_domain) counters.emplace(**log);
 
-  api::ApiContext ctx{**log, clock, auth, metrics, waits, gate};
+  api::ApiContext ctx{**log, clock, auth, metrics, *waits, gate};
   for (auto& p : projectors) ctx.projectors.push_back(p.get());
   ctx.schedules = schedules;
   ctx.test_clock = s.test_clock ? &test_clock : nullptr;
@@ -180,6 +182,7 @@ int run(const Settings& s) {
              received == SIGTERM ? "SIGTERM" : "SIGINT");
   notifier.stop();  // SSE streams end; their connections close
   server.stop();    // no new requests; those in flight are answered
+  waits.reset();    // runs whatever a drain cut short, while what it uses still lives
   fmt::print(stderr, "tally serve: stopped\n");
   return 0;  // buses wait for their commands, then projectors and the log close
 }
