@@ -6,9 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 tally=${1:-build/release/tools/tally}
 seconds=${2:-10}
+shift $(($# < 2 ? $# : 2))  # the rest goes to tally serve (--io-threads, --command-shards…)
 dir=$(mktemp -d "${TMPDIR:-/tmp}/tally-bench-http-XXXXXX")
 out="$dir/serve.out"
-"$tally" serve --data-dir "$dir/data" --listen 127.0.0.1:0 --example-domain --quiet > "$out" 2>&1 &
+"$tally" serve --data-dir "$dir/data" --listen 127.0.0.1:0 --example-domain --quiet "$@" > "$out" 2>&1 &
 pid=$!
 trap 'kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$dir"' EXIT
 for _ in $(seq 100); do grep -q "listening on" "$out" && break; sleep 0.1; done

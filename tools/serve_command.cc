@@ -39,6 +39,7 @@ struct Settings {
   std::size_t io_threads = 2;
   std::size_t max_inflight_commands = 4096;
   std::size_t max_connections = 1024;
+  std::size_t command_shards = 4;
   bool quiet = false;
   int header_timeout_ms = 15'000;
   int body_timeout_ms = 30'000;
@@ -144,7 +145,9 @@ int run(const Settings& s) {
   api::InflightGate gate(s.max_inflight_commands);
   api::LogNotifier notifier(**log);
   std::optional<commands::CommandBus<commands::example::Counter>> counters;
-  if (s.example_domain) counters.emplace(**log);
+  commands::Options bus_options;
+  bus_options.shards = s.command_shards;
+  if (s.example_domain) counters.emplace(**log, bus_options);
 
   api::ApiContext ctx{**log, clock, auth, metrics, *waits, gate};
   for (auto& p : projectors) ctx.projectors.push_back(p.get());
@@ -205,6 +208,9 @@ void add_serve_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--max-connections", s->max_connections,
                   "open connections before new ones get 503 overloaded")
+      ->capture_default_str();
+  cmd->add_option("--command-shards", s->command_shards,
+                  "threads deciding commands (streams are spread over them)")
       ->capture_default_str();
   cmd->add_flag("--quiet", s->quiet, "no per-request log lines");
   // For benchmarks and tests only: the example counter domain's command endpoint.
