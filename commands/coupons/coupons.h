@@ -10,8 +10,15 @@
 //  - Idempotency keys: redeem "coupon-redeem/<store_id>/<transaction_id>"; refund
 //    "coupon-refund/<store_id>/<refund_id>" when refund_id is given, else
 //    "coupon-refund/<store_id>/txn/<transaction_id>", or "coupon-refund/<store_id>/whole/
-//    <coupon_id>" for a whole refund; fingerprint = the canonical request body. The domain
-//    also answers a repeated (store_id, transaction_id) redeem without deducting again.
+//    <coupon_id>" for a whole refund; fingerprint = the canonical request body, which names
+//    the coupon: the log keeps keys globally, so the same POS transaction on another coupon
+//    is idempotency_conflict, never another coupon's outcome. The domain also answers a
+//    repeated (store_id, transaction_id) redeem without deducting again, after the record
+//    is pruned (30 days) too.
+//  - Issue: the event_id must be set (the sealed code is bound to it). The outcome carries
+//    the sealed code, so a replay of a generated-code issue answers the same code. An
+//    explicit code already in use is coupon_exists "whatever the Idempotency-Key" (api.md):
+//    do not key an issue that names its code, or a retry would replay success.
 //  - Product prices: read the "product-<id>" stream (Catalogue::price_of) just before
 //    deciding, and pass it in the command: nullopt when the catalogue has no such product.
 //  - Rejections about the coupon's state (coupon_not_redeemable, coupon_expired) carry the
