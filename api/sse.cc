@@ -36,10 +36,11 @@ void LogNotifier::notify_beyond(Position after, std::function<void()> wake) {
 }
 
 void LogNotifier::loop() {
-  Position seen = log_.head();
+  Position seen(0);
   while (!stopping_) {
+    // Waiters are checked against the head after every wait, not only after a change seen
+    // here: one may have registered before this thread first read the head.
     const Position head = log_.wait_beyond(seen, std::chrono::milliseconds(200));
-    if (head <= seen) continue;
     seen = head;
     std::vector<std::function<void()>> due;
     {
