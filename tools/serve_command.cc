@@ -67,6 +67,16 @@ bool split_listen(const std::string& listen, std::string& host, std::uint16_t& p
   return true;
 }
 
+// Three requests to start from (issue 4: the run command shows how to talk to the server).
+void print_examples(const std::string& host, std::uint16_t port, const std::string& key_file) {
+  const std::string base = fmt::format("http://{}:{}", host, port);
+  const std::string auth = fmt::format("-H \"Authorization: Bearer $(head -n1 {})\"", key_file);
+  fmt::print(
+      "try:\n  curl -s {}/readyz\n  curl -s {} {}/api/v1/admin/projections\n"
+      "  curl -s {} -d '{{\"role\":\"auditor\"}}' {}/api/v1/admin/keys\n",
+      base, auth, base, auth, base);
+}
+
 int run(const Settings& s) {
   // Before any thread starts, so that every thread inherits the mask and only sigwait sees
   // the signals.
@@ -177,6 +187,7 @@ int run(const Settings& s) {
   if (admin_key->created) fmt::print("admin key written to {}\n", admin_key->path.string());
   fmt::print("tally serve: listening on http://{}:{} (data dir {})\n", server_options.host,
              server.port(), s.data_dir);
+  print_examples(server_options.host, server.port(), admin_key->path.string());
   std::fflush(stdout);
 
   int received = 0;
