@@ -9,7 +9,6 @@
 #include "core/result.h"
 #include "eventstore/event.h"
 #include "eventstore/log.h"
-#include "tally/v1/event.pb.h"
 
 namespace tally::eventstore::codec {
 
@@ -31,12 +30,9 @@ std::string stream_prefix(std::string_view stream);
 // The stored envelope is the tally.v1.Event protobuf.
 std::string encode_event(const RecordedEvent& e);
 Result<RecordedEvent> decode_event(std::string_view bytes);
-// The same into `out`, swapping string storage with `scratch`: decoding many events with one
-// scratch into reused events allocates next to nothing.
-struct DecodeScratch {
-  tally::v1::Event message;
-};
-Status decode_event(std::string_view bytes, DecodeScratch& scratch, RecordedEvent& out);
+// The same into `out`, reusing its strings' storage: decoding many events into reused ones
+// allocates next to nothing.
+Status decode_event(std::string_view bytes, RecordedEvent& out);
 
 // SHA-256 (hex) over e.prev_hash and e's canonical bytes (see event.proto); e.hash is ignored.
 std::string chain_hash(const RecordedEvent& e);

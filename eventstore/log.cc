@@ -139,12 +139,11 @@ Status Log::read_page(Position from, std::size_t max, std::vector<RecordedEvent>
   read.iterate_upper_bound = &upper;
   std::unique_ptr<rocksdb::Iterator> it(
       parts_->db().NewIterator(read, parts_->log.families.events));
-  codec::DecodeScratch scratch;
   std::size_t n = 0;
   for (it->Seek(codec::position_key(from)); it->Valid() && n < wanted; it->Next(), ++n) {
     if (n == page.size()) page.emplace_back();
     RecordedEvent& e = page[n];
-    if (auto ok = codec::decode_event(it->value().ToStringView(), scratch, e); !ok) return ok;
+    if (auto ok = codec::decode_event(it->value().ToStringView(), e); !ok) return ok;
     if (e.position.value != from.value + n)
       return fail(Code::corruption,
                   "the log has no event at position " + std::to_string(from.value + n));

@@ -84,10 +84,9 @@ Result<std::uint64_t> recover_index(rocksdb::DB& log, const Families& families, 
     rocksdb::ReadOptions read;
     read.iterate_upper_bound = &upper;
     std::unique_ptr<rocksdb::Iterator> it(log.NewIterator(read, families.events));
-    codec::DecodeScratch scratch;
     RecordedEvent event;
     for (it->Seek(codec::position_key(from->next())); it->Valid(); it->Next(), ++count) {
-      if (auto ok = codec::decode_event(it->value().ToStringView(), scratch, event); !ok)
+      if (auto ok = codec::decode_event(it->value().ToStringView(), event); !ok)
         return tl::unexpected(ok.error());
       entries.Put(families.streams, codec::stream_key(event.stream, event.version), it->key());
     }
