@@ -15,8 +15,7 @@ namespace {
 
 constexpr std::string_view kFormatFile = "FORMAT";
 constexpr std::string_view kLockFile = "LOCK";
-// Format 2: the stream index moved out of the log into DIR/index.
-constexpr std::string_view kFormatLine = "tally data dir, format 2\n";
+constexpr std::string_view kFormatLine = "tally data dir, format 1\n";
 
 tl::unexpected<Error> os_error(std::string_view what, const fs::path& path) {
   return fail(Code::io_error,

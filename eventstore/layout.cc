@@ -13,20 +13,12 @@ Result<LogDatabase> open_log_database(const std::filesystem::path& data_dir) {
   events.write_buffer_size = 64 << 20;
   auto db = rocks::Database::open(data_dir / "log", options,
                                   {{"events", events},
+                                   {"streams", rocksdb::ColumnFamilyOptions()},
                                    {"outcomes", rocks::point_lookup_family()},
                                    {"outcome_ages", rocksdb::ColumnFamilyOptions()}});
   if (!db) return tl::unexpected(db.error());
-  // The index is written without a write-ahead log: a smaller memtable bounds what is
-  // indexed again after a crash (stream_index.h).
-  rocksdb::DBOptions index_options;
-  index_options.max_background_jobs = 1;
-  rocksdb::ColumnFamilyOptions streams;
-  streams.write_buffer_size = 16 << 20;
-  auto index = rocks::Database::open(data_dir / "index", index_options, {{"streams", streams}});
-  if (!index) return tl::unexpected(index.error());
-  Families families{(*db)->family(0), &(*index)->db(), (*index)->family(0), (*db)->family(1),
-                    (*db)->family(2)};
-  return LogDatabase{std::move(*db), std::move(*index), families};
+  Families families{(*db)->family(0), (*db)->family(1), (*db)->family(2), (*db)->family(3)};
+  return LogDatabase{std::move(*db), families};
 }
 
 }  // namespace tally::eventstore

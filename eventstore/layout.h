@@ -11,9 +11,6 @@ namespace tally::eventstore {
 
 struct LogDatabase {
   std::unique_ptr<rocks::Database> database;
-  // Its own database, with its own write queue: the answerer writes it while the committer
-  // syncs the next batch of the log (stream_index.h).
-  std::unique_ptr<rocks::Database> index;
   Families families;
 };
 

@@ -7,7 +7,6 @@
 #include "eventstore/codec.h"
 #include "eventstore/data_dir.h"
 #include "eventstore/layout.h"
-#include "eventstore/stream_index.h"
 #include "eventstore/verify.h"
 
 namespace tally::eventstore {
@@ -76,8 +75,6 @@ Result<std::unique_ptr<Log>> Log::open(const std::filesystem::path& dir, LogOpti
   if (!log) return tl::unexpected(log.error());
   auto tip = recover_tip(*log);
   if (!tip) return tl::unexpected(tip.error());
-  if (auto indexed = recover_index(log->database->db(), log->families, tip->head); !indexed)
-    return tl::unexpected(indexed.error());
   auto keys = KeyStore::open(dir / "keys");
   if (!keys) return tl::unexpected(keys.error());
   const Clock* clock = options.clock ? options.clock : &kSystemClock;
@@ -164,7 +161,7 @@ Result<std::vector<RecordedEvent>> Log::read_stream(std::string_view stream, Str
   rocksdb::ReadOptions read;
   read.iterate_upper_bound = &upper;
   std::unique_ptr<rocksdb::Iterator> it(
-      parts_->log.families.index->NewIterator(read, parts_->log.families.streams));
+      parts_->db().NewIterator(read, parts_->log.families.streams));
   std::vector<std::string> keys;
   for (it->Seek(codec::stream_key(stream, from)); it->Valid() && keys.size() < max; it->Next()) {
     if (codec::get_u64(it->value().ToStringView()) > head.value) break;  // not committed yet
@@ -196,8 +193,8 @@ Position Log::head() const {
 Result<StreamVersion> Log::stream_version(std::string_view stream) const {
   const Position head = this->head();
   const std::string prefix = codec::stream_prefix(stream);
-  std::unique_ptr<rocksdb::Iterator> it(parts_->log.families.index->NewIterator(
-      rocksdb::ReadOptions(), parts_->log.families.streams));
+  std::unique_ptr<rocksdb::Iterator> it(
+      parts_->db().NewIterator(rocksdb::ReadOptions(), parts_->log.families.streams));
   // Walk back past entries of a commit that is not published yet.
   for (it->SeekForPrev(codec::stream_key(stream, StreamVersion(~std::uint64_t{0})));
        it->Valid() && it->key().starts_with(prefix); it->Prev()) {

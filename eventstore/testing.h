@@ -4,8 +4,6 @@
 
 #include <filesystem>
 #include <functional>
-#include <string>
-#include <vector>
 
 #include "core/result.h"
 #include "eventstore/event.h"
@@ -16,12 +14,5 @@ namespace tally::eventstore::testing {
 // The hash is stored as `edit` leaves it: not recomputed.
 Status rewrite_stored_event(const std::filesystem::path& data_dir, Position position,
                             const std::function<void(RecordedEvent&)>& edit);
-
-// Writes stream index entries for a batch that was being synced when the process died, as
-// the answerer does (stream_index.h): `streams[i]` gets `versions[i]` at position first + i,
-// in the (closed) data dir, and the index's memtable is flushed as if that had happened too.
-Status index_batch_that_never_synced(const std::filesystem::path& data_dir,
-                                     const std::vector<std::string>& streams,
-                                     const std::vector<StreamVersion>& versions, Position first);
 
 }  // namespace tally::eventstore::testing

@@ -22,8 +22,8 @@ class ChainCheck {
     if (e->version.value != version + 1) return false;
     version = e->version.value;
     std::string indexed;
-    const auto s = families_.index->Get(rocksdb::ReadOptions(), families_.streams,
-                                        codec::stream_key(e->stream, e->version), &indexed);
+    const auto s = db_.Get(rocksdb::ReadOptions(), families_.streams,
+                           codec::stream_key(e->stream, e->version), &indexed);
     if (s.IsNotFound()) return false;
     if (auto ok = rocks::check(s, "reading the stream index"); !ok)
       return tl::unexpected(ok.error());

@@ -7,7 +7,6 @@
 
 #include "core/ids.h"
 #include "eventstore/codec.h"
-#include "eventstore/stream_index.h"
 
 namespace tally::eventstore {
 namespace {
@@ -31,8 +30,7 @@ bool holds(const ExpectedVersion& expected, StreamVersion current) {
 
 // One group commit: staged by appenders, written by the committer, answered by the answerer.
 struct Writer::Batch {
-  rocksdb::WriteBatch write;          // events and idempotency records: synced
-  IndexEntries index;                 // written while `write` syncs (stream_index.h)
+  rocksdb::WriteBatch write;
   std::vector<Pending> pending;       // staged appends, answered once the write is done
   std::vector<AppendResult> results;  // theirs, if the write succeeds
   std::vector<std::pair<std::size_t, Pending>> followers;  // same key as pending[first]
@@ -42,7 +40,6 @@ struct Writer::Batch {
   Position last;
   std::size_t events = 0;
   std::optional<Error> failure;  // of the write
-  bool written = false;          // by the committer, under answer_mutex_: done with the batch
 };
 
 Writer::Writer(rocksdb::DB& db, Families families, const Clock& clock, const LogOptions& options,
@@ -54,7 +51,6 @@ Writer::Writer(rocksdb::DB& db, Families families, const Clock& clock, const Log
       next_position_(tip.head.next()),
       last_hash_(std::move(tip.hash)),
       last_recorded_at_(tip.recorded_at),
-      last_indexed_(tip.head),
       head_(tip.head),
       committer_([this] { commit_batches(); }),
       answerer_([this] { answer_batches(); }) {}
@@ -114,45 +110,41 @@ void Writer::commit_batches() {
     // A batch staged behind a failed one continues its positions: writing it would leave a gap.
     batch->failure = failed_;
     lock.unlock();
-    Batch& b = *batch;
+
+    if (!batch->failure) {
+      rocksdb::WriteOptions sync;
+      sync.sync = true;
+      // A batch's events have consecutive keys: each memtable insert resumes where the
+      // previous one ended instead of searching from the top.
+      sync.memtable_insert_hint_per_batch = true;
+      const auto start = std::chrono::steady_clock::now();
+      const auto status = db_.Write(sync, &batch->write);
+      sync_micros_ += std::chrono::duration_cast<std::chrono::microseconds>(
+                          std::chrono::steady_clock::now() - start)
+                          .count();
+      if (status.ok()) {
+        {
+          std::lock_guard head_lock(head_mutex_);
+          head_.store(batch->last, std::memory_order_release);
+        }
+        head_changed_.notify_all();
+        ++batches_;
+        appends_ += batch->pending.size();
+        events_ += batch->events;
+      } else {
+        // The batch may or may not be on disk: refuse everything from now on (fail-stop).
+        batch->failure = rocks::to_error(status, "group commit");
+        std::lock_guard fail_lock(mutex_);
+        failed_ = batch->failure;
+      }
+    }
     {
-      // Handed over now: the answerer indexes it while it syncs, and answers once written.
       std::lock_guard answer_lock(answer_mutex_);
       committed_.push_back(std::move(batch));
     }
     answerer_wake_.notify_one();
-    write(b);
-    {
-      std::lock_guard answer_lock(answer_mutex_);
-      b.written = true;  // the last touch: the answerer may free it from here on
-    }
-    answerer_wake_.notify_one();
     lock.lock();
   }
-}
-
-void Writer::write(Batch& batch) {
-  if (batch.failure) return;
-  rocksdb::WriteOptions sync;
-  sync.sync = true;
-  // A batch's events have consecutive keys: each memtable insert resumes where the previous
-  // one ended instead of searching from the top.
-  sync.memtable_insert_hint_per_batch = true;
-  const auto start = std::chrono::steady_clock::now();
-  const auto status = db_.Write(sync, &batch.write);
-  sync_micros_ += std::chrono::duration_cast<std::chrono::microseconds>(
-                      std::chrono::steady_clock::now() - start)
-                      .count();
-  if (status.ok()) {
-    ++batches_;
-    appends_ += batch.pending.size();
-    events_ += batch.events;
-    return;
-  }
-  // The batch may or may not be on disk: refuse everything from now on (fail-stop).
-  batch.failure = rocks::to_error(status, "group commit");
-  std::lock_guard fail_lock(mutex_);
-  failed_ = batch.failure;
 }
 
 void Writer::answer_batches() {
@@ -161,15 +153,10 @@ void Writer::answer_batches() {
   for (;;) {
     answerer_wake_.wait(lock, [&] { return !committed_.empty() || answerer_stopping_; });
     if (committed_.empty()) return;
-    std::unique_ptr<Batch> batch = std::move(committed_.front());
-    committed_.pop_front();
+    std::deque<std::unique_ptr<Batch>> done;
+    done.swap(committed_);
     lock.unlock();
-    auto indexed = write_index_of(*batch);  // while the committer syncs it
-    lock.lock();
-    answerer_wake_.wait(lock, [&] { return batch->written; });
-    lock.unlock();
-    publish(*batch, std::move(indexed));
-    answer(*batch);
+    for (auto& batch : done) answer(*batch);
     prune_if_due();
     lock.lock();
   }
@@ -231,7 +218,7 @@ std::optional<Result<AppendResult>> Writer::stage(Pending& pending) {
       std::string hash = codec::chain_hash(last_hash_, place, prepared.fields);
       batch.write.Put(families_.events, codec::position_key(place.position),
                       codec::place_event(std::move(prepared), place, last_hash_, hash));
-      batch.index.add(families_, codec::stream_key(s.stream, version),
+      batch.write.Put(families_.streams, codec::stream_key(s.stream, version),
                       codec::position_key(place.position));
       last_hash_ = std::move(hash);
       next_position_ = next_position_.next();
@@ -253,30 +240,6 @@ std::optional<Result<AppendResult>> Writer::stage(Pending& pending) {
   batch.pending.push_back(std::move(pending));
   ++staged_appends_;
   return std::nullopt;
-}
-
-Status Writer::write_index_of(Batch& batch) {
-  // Whether its write succeeds is not known yet (and batch.failure not to be read): the
-  // entries of a batch that fails stay past the head, where readers skip them.
-  const Position previous = last_indexed_;
-  last_indexed_ = batch.last;
-  return write_index(families_, batch.index, batch.last, previous, head());
-}
-
-void Writer::publish(Batch& batch, Status indexed) {
-  // Behind a batch that could not be indexed, none is: readers would find a hole.
-  if (!indexed && !index_failed_) index_failed_ = indexed.error();
-  if (!batch.failure && index_failed_) {
-    batch.failure = index_failed_;
-    std::lock_guard lock(mutex_);
-    failed_ = batch.failure;  // fail-stop, as for a failed write
-  }
-  if (batch.failure) return;
-  {
-    std::lock_guard head_lock(head_mutex_);
-    head_.store(batch.last, std::memory_order_release);
-  }
-  head_changed_.notify_all();
 }
 
 void Writer::answer(Batch& batch) {
@@ -305,8 +268,7 @@ Result<StreamVersion> Writer::current_version(std::string_view stream) {
   if (auto it = heads_.find(stream); it != heads_.end()) return StreamVersion(it->second);
   // Not seen since opening: the last index entry of the stream says. Every stream staged
   // since opening is in heads_, so what the database holds for this one is complete.
-  std::unique_ptr<rocksdb::Iterator> it(
-      families_.index->NewIterator(rocksdb::ReadOptions(), families_.streams));
+  std::unique_ptr<rocksdb::Iterator> it(db_.NewIterator(rocksdb::ReadOptions(), families_.streams));
   const std::string prefix = codec::stream_prefix(stream);
   it->SeekForPrev(codec::stream_key(stream, StreamVersion(~std::uint64_t{0})));
   std::uint64_t version = 0;

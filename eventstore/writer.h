@@ -4,9 +4,8 @@
 // into the open WriteBatch under one mutex, in its own thread: no hand-off before the write.
 // The envelope and most of the hashed bytes are prepared before taking the mutex. Two threads
 // do the rest:
-//   committer: takes the staged batch, hands it to the answerer, writes it with fsync.
-//   answerer:  indexes the batch's streams while it syncs (stream_index.h); once it is
-//              written, publishes the new head and answers its appenders.
+//   committer: takes the staged batch, writes it with fsync, publishes the new head.
+//   answerer:  answers the appenders of a written batch.
 // While the committer syncs batch k, the answerer answers batch k-1 and appenders stage batch
 // k+1, so a batch holds everything that arrived during the previous sync. A busy log syncs
 // less per event, never less per append.
@@ -32,8 +31,7 @@ namespace tally::eventstore {
 
 struct Families {
   rocksdb::ColumnFamilyHandle* events;        // position → envelope
-  rocksdb::DB* index;                         // the stream index's own database (DIR/index)
-  rocksdb::ColumnFamilyHandle* streams;       // in `index`: stream, version → position
+  rocksdb::ColumnFamilyHandle* streams;       // stream, version → position
   rocksdb::ColumnFamilyHandle* outcomes;      // idempotency key → stored outcome
   rocksdb::ColumnFamilyHandle* outcome_ages;  // recorded_at, key → (nothing), for pruning
 };
@@ -82,9 +80,6 @@ class Writer {
   // With mutex_ held. Returns the answer when it is known without writing.
   std::optional<Result<AppendResult>> stage(Pending& pending);
   Batch& open_batch();
-  void write(Batch& batch);  // with fsync
-  Status write_index_of(Batch& batch);
-  void publish(Batch& batch, Status indexed);  // visible to readers, if written and indexed
   void answer(Batch& batch);
   Result<StreamVersion> current_version(std::string_view stream);
   void prune_if_due();
@@ -121,9 +116,7 @@ class Writer {
   std::condition_variable answerer_wake_;
   std::deque<std::unique_ptr<Batch>> committed_;
   bool answerer_stopping_ = false;
-  Timestamp last_prune_;               // answerer thread only
-  std::optional<Error> index_failed_;  // answerer thread only
-  Position last_indexed_;              // answerer thread only: of the last batch indexed
+  Timestamp last_prune_;  // answerer thread only
 
   std::atomic<Position> head_;
   mutable std::mutex head_mutex_;

@@ -62,7 +62,7 @@ TEST_CASE("wait_beyond wakes when a later position commits, and times out otherw
 }
 
 TEST_CASE("an answered append is in its stream and in the log at once, under concurrent appends") {
-  // The stream index is written after the sync: it must still be there before the answer.
+  // Readers see an event once its append is answered: by stream, by position and in head().
   TempDir dir;
   auto log = open_log(dir.data());
   std::atomic<int> missing{0};
