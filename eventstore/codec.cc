@@ -146,9 +146,14 @@ namespace {
 using google::protobuf::internal::WireFormatLite;
 using google::protobuf::io::CodedInputStream;
 
-bool read_string(CodedInputStream& in, std::string& out) {
+// Copied straight from the stored bytes: ReadString would zero the string before copying.
+bool read_string(CodedInputStream& in, std::string_view bytes, std::string& out) {
   std::uint32_t size = 0;
-  return in.ReadVarint32(&size) && in.ReadString(&out, static_cast<int>(size));
+  if (!in.ReadVarint32(&size)) return false;
+  const auto at = static_cast<std::size_t>(in.CurrentPosition());
+  if (size > bytes.size() - at) return false;
+  out.assign(bytes.data() + at, size);
+  return in.Skip(static_cast<int>(size));
 }
 
 bool read_timestamp(CodedInputStream& in, std::int64_t& seconds, std::int32_t& nanos) {
@@ -171,8 +176,8 @@ bool read_timestamp(CodedInputStream& in, std::int64_t& seconds, std::int32_t& n
 }
 
 // One field of tally.v1.Event into `e`; unknown fields are skipped, as protobuf does.
-bool read_field(CodedInputStream& in, std::uint32_t tag, RecordedEvent& e, std::int64_t& seconds,
-                std::int32_t& nanos) {
+bool read_field(CodedInputStream& in, std::string_view all, std::uint32_t tag, RecordedEvent& e,
+                std::int64_t& seconds, std::int32_t& nanos) {
   const auto type = WireFormatLite::GetTagWireType(tag);
   const bool varint = type == WireFormatLite::WIRETYPE_VARINT;
   const bool bytes = type == WireFormatLite::WIRETYPE_LENGTH_DELIMITED;
@@ -183,25 +188,25 @@ bool read_field(CodedInputStream& in, std::uint32_t tag, RecordedEvent& e, std::
     case 3:
       return varint && in.ReadVarint64(&v) && (e.version = StreamVersion(v), true);
     case 2:
-      return bytes && read_string(in, e.stream);
+      return bytes && read_string(in, all, e.stream);
     case 4:
-      return bytes && read_string(in, e.event_id);
+      return bytes && read_string(in, all, e.event_id);
     case 5:
-      return bytes && read_string(in, e.type);
+      return bytes && read_string(in, all, e.type);
     case 6:
       return bytes && read_timestamp(in, seconds, nanos);
     case 7:
-      return bytes && read_string(in, e.correlation_id);
+      return bytes && read_string(in, all, e.correlation_id);
     case 8:
-      return bytes && read_string(in, e.causation_id);
+      return bytes && read_string(in, all, e.causation_id);
     case 9:
-      return bytes && read_string(in, e.actor);
+      return bytes && read_string(in, all, e.actor);
     case 10:
-      return bytes && read_string(in, e.payload);
+      return bytes && read_string(in, all, e.payload);
     case 11:
-      return bytes && read_string(in, e.prev_hash);
+      return bytes && read_string(in, all, e.prev_hash);
     case 12:
-      return bytes && read_string(in, e.hash);
+      return bytes && read_string(in, all, e.hash);
     default:
       return WireFormatLite::SkipField(&in, tag);
   }
@@ -223,7 +228,7 @@ Status decode_event(std::string_view bytes, RecordedEvent& e) {
   std::int64_t seconds = 0;
   std::int32_t nanos = 0;
   while (const std::uint32_t tag = in.ReadTag())
-    if (!read_field(in, tag, e, seconds, nanos))
+    if (!read_field(in, bytes, tag, e, seconds, nanos))
       return fail(Code::corruption, "stored event does not parse as tally.v1.Event");
   if (!in.ConsumedEntireMessage())
     return fail(Code::corruption, "stored event does not parse as tally.v1.Event");
