@@ -48,9 +48,8 @@ bool valid_items(const std::vector<PurchaseItem>& items) {
 
 Decision<MembershipEvent> purchase(const MembershipState& state, const RecordPurchase& c) {
   if (auto no = member_check(state, false)) return tl::unexpected(*no);
-  if (auto it = state.purchases.find(c.purchase_id); it != state.purchases.end()) {
-    const auto& done = it->second;
-    if (done.items == c.items && done.amount == c.amount && done.points_used == c.points_used)
+  if (const auto* done = state.purchase(c.purchase_id)) {
+    if (done->items == c.items && done->amount == c.amount && done->points_used == c.points_used)
       return Events{};  // a retry: recorded once, answered again
     return reject("idempotency_conflict", "purchase " + c.purchase_id + " was another purchase");
   }

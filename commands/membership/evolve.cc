@@ -2,6 +2,11 @@
 #include "commands/membership/state.h"
 
 namespace tally::commands::membership {
+namespace {
+
+using Purchases = std::map<std::string, PurchaseRecorded>;
+
+}  // namespace
 
 Timestamp one_year_later(Timestamp t) {
   using namespace std::chrono;
@@ -12,12 +17,24 @@ Timestamp one_year_later(Timestamp t) {
   return sys_days(next) + (t - day);
 }
 
+const PurchaseRecorded* MembershipState::purchase(const std::string& purchase_id) const {
+  if (!purchases) return nullptr;
+  auto it = purchases->find(purchase_id);
+  return it == purchases->end() ? nullptr : &it->second;
+}
+
 MembershipState evolve(MembershipState state, const MembershipEvent& event) {
   std::visit(Overloaded{[&](const CustomerRegistered&) { state.registered = true; },
                         [&](const PointsEarned& e) { state.points += e.amount; },
                         [&](const PointsSpent& e) { state.points -= e.amount; },
                         [&](const PointsForfeited& e) { state.points -= e.amount; },
-                        [&](const PurchaseRecorded& e) { state.purchases[e.purchase_id] = e; },
+                        [&](const PurchaseRecorded& e) {
+                          auto next = state.purchases
+                                          ? std::make_shared<Purchases>(*state.purchases)
+                                          : std::make_shared<Purchases>();
+                          (*next)[e.purchase_id] = e;
+                          state.purchases = std::move(next);
+                        },
                         [&](const CustomerCancelled& e) {
                           state.cancellation = e;
                           state.purchases_blocked = true;

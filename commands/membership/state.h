@@ -2,6 +2,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -16,9 +17,12 @@ struct MembershipState {
   bool purchases_blocked = false;  // by an admin, or by the cancellation
   bool history_expired = false;
   // By purchase_id: a purchase is recorded once; a retry answers the first (domain.md §0).
-  std::map<std::string, PurchaseRecorded> purchases;
+  // Shared and copied on write: the runtime copies the state for every command it decides,
+  // points changes included, while purchases change it far less often.
+  std::shared_ptr<const std::map<std::string, PurchaseRecorded>> purchases;
 
   bool cancelled() const { return cancellation.has_value(); }
+  const PurchaseRecorded* purchase(const std::string& purchase_id) const;
 };
 
 MembershipState evolve(MembershipState state, const MembershipEvent& event);

@@ -116,6 +116,11 @@ TEST_CASE("a retried purchase is recorded once; another body is idempotency_conf
   REQUIRE(retry);
   CHECK(retry->empty());
   CHECK(rejection(state, buy("P1", 999)) == "idempotency_conflict");
+  // A state decided from does not see purchases recorded after it.
+  const auto later = accept(state, buy("P2"));
+  CHECK(later.purchase("P2"));
+  CHECK_FALSE(state.purchase("P2"));
+  CHECK(state.purchase("P1"));
 }
 
 TEST_CASE("cancelling forfeits every point in one points.forfeited event") {
