@@ -18,6 +18,7 @@
 #include "eventstore/log.h"
 #include "projections/projector.h"
 #include "tools/commands.h"
+#include "tools/serve_domains.h"
 #include "tools/serve_metrics.h"
 #include "tools/serve_support.h"
 #include "tools/wiring/read_models.h"
@@ -125,12 +126,16 @@ int run(const Settings& s) {
     if (auto ok = p->start(); !ok)
       return refuse(std::string(p->name()) + ": " + describe(ok.error()));
 
-  // No business domain fires anything yet; their Fire functions join this map.
+  // Before the runner: it fires through these buses, so they must outlive it.
+  commands::Options domain_options;
+  domain_options.shards = s.command_shards;
+  auto domains = ServeDomains::open(**log, clock, domain_options);
+  if (!domains) return refuse(describe(domains.error()));
   std::optional<wiring::ScheduleDueItems> due;
   std::optional<commands::ProcessRunner> runner;
   if (schedules) {
     due.emplace(*schedules);
-    runner.emplace(clock, *due, std::map<std::string, commands::Fire>{});
+    runner.emplace(clock, *due, (*domains)->fires());
     runner->start();
   }
 
@@ -181,6 +186,7 @@ int run(const Settings& s) {
   api::add_schedule_routes(router, ctx);
   api::add_admin_routes(router, ctx);
   if (counters) api::add_example_routes(router, ctx, *counters);
+  if (auto ok = (*domains)->add_routes(router, ctx); !ok) return refuse(describe(ok.error()));
 
   api::Server server(router, metrics, server_options);
   if (auto ok = server.start(); !ok) return refuse(describe(ok.error()));

@@ -1,7 +1,8 @@
 """Integration tests of `tally serve`: the real binary on a free loopback port, a temp data dir.
 
 Usage: server_test.py PATH/TO/tally [part-of-a-test-name ...]
-The tests are the test_* functions of cases_http.py, cases_log.py and cases_lifecycle.py, run
+The tests are the test_* functions of cases_http.py, cases_log.py, cases_lifecycle.py,
+cases_coupons.py and cases_membership.py, run
 in file order against one shared server (ctx.F) unless they start their own. The exit code is
 the number of failed tests.
 """
@@ -11,15 +12,17 @@ import time
 import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cases_coupons  # noqa: E402
 import cases_http  # noqa: E402
 import cases_lifecycle  # noqa: E402
 import cases_log  # noqa: E402
+import cases_membership  # noqa: E402
 import ctx  # noqa: E402
 
 
 def collect(wanted):
     tests = []
-    for module in (cases_http, cases_log, cases_lifecycle):
+    for module in (cases_http, cases_log, cases_lifecycle, cases_coupons, cases_membership):
         found = [(n, f) for n, f in vars(module).items() if n.startswith("test_") and callable(f)]
         found.sort(key=lambda t: t[1].__code__.co_firstlineno)
         tests += found

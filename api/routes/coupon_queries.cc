@@ -1,0 +1,128 @@
+// The coupon look-ups (api.md, Coupons): check, balance, transactions. pos for its store, admin.
+// An unknown code is coupon_not_found before anything else, told by the log itself (a coupon
+// exists once its stream has its coupon.issued), so a look-up right after an issue never
+// misses it: the read model is awaited up to that event, or min_position if later.
+#include <fmt/format.h>
+
+#include "api/routes/coupon_request.h"
+#include "projections/balances.h"
+#include "projections/coupon_transactions.h"
+
+namespace tally::api {
+namespace {
+
+namespace coupons = commands::coupons;
+using projections::View;
+
+std::string message_of(const std::string& status) {
+  if (status == "active") return "the coupon can be redeemed";
+  return "the coupon is " + status;
+}
+
+// Answers `query` on `model` once it reflects the coupon's issue (and min_position).
+void look_up(ApiContext& ctx, const CouponDeps& deps, Request& request, Respond respond,
+             const projections::Projector& model,
+             std::function<Response(const CouponRequest&, const View&)> query) {
+  auto r = coupon_request(ctx, deps, request);
+  if (!r) return respond(to_response(r.error()));
+  auto min = query_number(request, "min_position");
+  if (!min) return respond(to_response(min.error()));
+  auto issued = ctx.log.read_stream(coupons::coupon_stream(r->coupon_id), StreamVersion(1), 1);
+  if (!issued) return respond(to_response(from_error(issued.error())));
+  if (issued->empty()) return respond(to_response(coupon_not_found(deps, r->who)));
+  const auto floor = std::max<std::uint64_t>(min->value_or(0), issued->front().position.value);
+  request.query["min_position"] = std::to_string(floor);
+  query_read_model(ctx, request, std::move(respond), model,
+                   [query, r = std::move(*r)](const View& view) { return query(r, view); });
+}
+
+Checked<projections::CouponBalance> row_of(const View& view, const std::string& coupon_id) {
+  auto row = projections::Balances::coupon(view, coupon_id);
+  if (!row) return tl::unexpected(from_error(row.error()));
+  if (!*row) return problem("coupon_not_found", "no coupon has this code");
+  return std::move(**row);
+}
+
+Response check(const Clock& clock, const CouponRequest& r, const View& view) {
+  auto row = row_of(view, r.coupon_id);
+  if (!row) return to_response(row.error());
+  const auto now = clock.now();
+  const std::string status = row->status_at(now);
+  return success({{"coupon_status", status},
+                  {"kind", row->kind},
+                  {"balance", row->shown_balance(now)},
+                  {"face_value", row->face_value},
+                  {"product_id", row->product_id.empty() ? Json() : Json(row->product_id)},
+                  {"expiry_date", format_rfc3339(row->expires_at)},
+                  {"message", message_of(status)},
+                  {"as_of_position", view.position().value}});
+}
+
+Response balance(const Clock& clock, const CouponRequest& r, const View& view) {
+  auto row = row_of(view, r.coupon_id);
+  if (!row) return to_response(row.error());
+  const auto now = clock.now();
+  return success({{"balance", row->shown_balance(now)},
+                  {"coupon_status", row->status_at(now)},
+                  {"expiry_date", format_rfc3339(row->expires_at)},
+                  {"message", message_of(row->status_at(now))},
+                  {"as_of_position", view.position().value}});
+}
+
+// `YYYY-MM-DD` (a whole UTC day: its first instant, or its last for an end) or RFC 3339.
+Checked<std::optional<Timestamp>> date_param(const Json& body, std::string_view field, bool end) {
+  if (!body.contains(field) || body[field].is_null()) return std::optional<Timestamp>();
+  const std::string name(field);
+  if (!body[field].is_string())
+    return problem("invalid_field", name + " must be YYYY-MM-DD or an RFC 3339 time", name);
+  const std::string text = body[field].get<std::string>();
+  if (text.size() == 10) {
+    auto day = parse_rfc3339(text + "T00:00:00Z");
+    if (!day) return problem("invalid_field", name + " is not a date", name);
+    if (!end) return std::optional<Timestamp>(*day);
+    return std::optional<Timestamp>(*day + std::chrono::hours(24) - std::chrono::microseconds(1));
+  }
+  auto at = parse_rfc3339(text);
+  if (!at) return problem("invalid_field", name + " must be YYYY-MM-DD or an RFC 3339 time", name);
+  return std::optional<Timestamp>(*at);
+}
+
+Response transactions(const CouponRequest& r, const View& view) {
+  projections::CouponTransactions::Query query;
+  auto from = date_param(r.body, "start_date", false);
+  if (!from) return to_response(from.error());
+  auto to = date_param(r.body, "end_date", true);
+  if (!to) return to_response(to.error());
+  query.from = *from;
+  query.to = *to;
+  auto list = projections::CouponTransactions::list(view, r.coupon_id, query);
+  if (!list) return to_response(from_error(list.error()));
+  Json out = Json::array();
+  for (const auto& t : *list)
+    out.push_back({{"transaction_id", t.transaction_id.empty() ? Json() : Json(t.transaction_id)},
+                   {"type", t.type},
+                   {"amount", t.amount},
+                   {"store_id", t.store_id},
+                   {"product_id", t.product_id.empty() ? Json() : Json(t.product_id)},
+                   {"at", format_rfc3339(t.at)}});
+  return success({{"transactions", std::move(out)}, {"as_of_position", view.position().value}});
+}
+
+}  // namespace
+
+void add_coupon_query_routes(Router& router, ApiContext& ctx, const CouponDeps& deps) {
+  const Clock& clock = ctx.clock;
+  router.add("POST", "/api/v1/coupon/check", [&ctx, deps, &clock](Request& rq, Respond respond) {
+    look_up(ctx, deps, rq, std::move(respond), deps.balances,
+            [&clock](const CouponRequest& r, const View& v) { return check(clock, r, v); });
+  });
+  router.add("POST", "/api/v1/coupon/balance", [&ctx, deps, &clock](Request& rq, Respond respond) {
+    look_up(ctx, deps, rq, std::move(respond), deps.balances,
+            [&clock](const CouponRequest& r, const View& v) { return balance(clock, r, v); });
+  });
+  router.add("POST", "/api/v1/coupon/transactions", [&ctx, deps](Request& rq, Respond respond) {
+    look_up(ctx, deps, rq, std::move(respond), deps.transactions, transactions);
+  });
+}
+
+}  // namespace tally::api

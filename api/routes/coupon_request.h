@@ -1,0 +1,40 @@
+// What every coupon route (api.md, Coupons) does first, and how its failures are told:
+// pos (for its own store_id: another store is 403) or admin; the body's coupon_code and
+// store_id; the look-up throttle (429 too_many_attempts with Retry-After) before the code is
+// looked at; the code turned into the coupon's internal id, the only name the rest knows.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "api/input.h"
+#include "api/routes/domains.h"
+
+namespace tally::api {
+
+// The throttle's action name: every coupon route counts its coupon_not_found answers here.
+inline constexpr std::string_view kCouponLookup = "coupon_lookup";
+
+struct CouponRequest {
+  Principal who;
+  Json body;
+  std::string coupon_id;  // from the code; the code itself goes no further
+  std::string store_id;
+};
+
+Checked<CouponRequest> coupon_request(ApiContext& ctx, const CouponDeps& deps, Request& request);
+
+// A failure of a coupon command or look-up: a rejection about the coupon's state carries
+// `coupon_status` (api.md); coupon_not_found counts as a failed look-up of the caller.
+Problem coupon_problem(const CouponDeps& deps, const Principal& who, const Error& error);
+Problem coupon_not_found(const CouponDeps& deps, const Principal& who);
+
+// The current catalogue price of a product, read from its stream in the log (strongly
+// consistent: commands/coupons/catalogue.h); nullopt when it was never priced.
+Result<std::optional<std::int64_t>> product_price(const eventstore::Reader& log,
+                                                  const std::string& product_id);
+
+// The hex SHA-256 of a canonical JSON value: the fingerprint of a domain-keyed command.
+std::string fingerprint_of(const Json& canonical);
+
+}  // namespace tally::api

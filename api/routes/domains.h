@@ -1,0 +1,74 @@
+// The routes of the business domains (api.md, Coupons and Membership) and what they need
+// besides ApiContext: the domains' command buses, their read models, the coupon secrets and
+// the look-up throttle. tools/serve_domains.cc builds these and calls the add_* functions.
+#pragma once
+
+#include <functional>
+
+#include "api/command_context.h"
+#include "api/context.h"
+#include "api/coupon_codes.h"
+#include "api/input.h"
+#include "api/router.h"
+#include "commands/coupons/catalogue.h"
+#include "commands/coupons/coupons.h"
+#include "commands/membership/membership.h"
+#include "eventstore/keys.h"
+
+namespace tally::api {
+
+struct CouponDeps {
+  commands::CommandBus<commands::coupons::Coupons>& coupons;
+  commands::CommandBus<commands::coupons::Catalogue>& catalogue;
+  const CouponCodes& codes;
+  Throttle& throttle;
+  const projections::Projector& balances;
+  const projections::Projector& transactions;
+};
+
+struct MembershipDeps {
+  commands::CommandBus<commands::membership::Membership>& members;
+  eventstore::KeyStore& keys;  // subject keys the PII is sealed under
+  const CouponCodes& codes;    // to show the codes of a customer's coupons
+  const projections::Projector& balances;
+  const projections::Projector& history;
+};
+
+// POST /api/v1/coupons, PUT /api/v1/products/{product_id}, POST /api/v1/coupon/redeem|refund.
+void add_coupon_command_routes(Router& router, ApiContext& ctx, const CouponDeps& deps);
+// POST /api/v1/coupon/check|balance|transactions.
+void add_coupon_query_routes(Router& router, ApiContext& ctx, const CouponDeps& deps);
+// /api/v1/customers… commands, and the GETs of status, purchases, balances.
+void add_membership_command_routes(Router& router, ApiContext& ctx, const MembershipDeps& deps);
+void add_membership_query_routes(Router& router, ApiContext& ctx, const MembershipDeps& deps);
+
+// Runs a domain command and answers it: the outcome's answer (turned by `shape` when given)
+// with `position`, or the error through `problem_of`. Never throws out of the callback.
+using Shape = std::function<Checked<Json>(Json answer)>;
+using ProblemOf = std::function<Problem(const Error&)>;
+
+template <class D>
+void run_command(ApiContext& ctx, commands::CommandBus<D>& bus, const Request& request,
+                 Respond respond, typename D::Command command, commands::Context context,
+                 unsigned status, Shape shape = {}, ProblemOf problem_of = from_error) {
+  auto ticket = ctx.commands.try_enter();
+  if (!ticket) return respond(to_response(overloaded_problem()));
+  bus.execute_async(std::move(command), std::move(context),
+                    [ticket, respond, req = request, status, shape = std::move(shape),
+                     problem_of = std::move(problem_of)](Result<commands::Outcome> outcome) {
+                      guarded(req, respond, [&] {
+                        if (!outcome) return respond(to_response(problem_of(outcome.error())));
+                        Json answer = Json::parse(outcome->answer, nullptr, false);
+                        if (!answer.is_object()) answer = Json::object();
+                        if (shape) {
+                          auto shaped = shape(std::move(answer));
+                          if (!shaped) return respond(to_response(shaped.error()));
+                          answer = std::move(*shaped);
+                        }
+                        answer["position"] = outcome->last.value;
+                        respond(command_answer(std::move(answer), *outcome, status));
+                      });
+                    });
+}
+
+}  // namespace tally::api

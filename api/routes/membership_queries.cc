@@ -1,0 +1,105 @@
+// The membership queries (api.md, Membership): status, purchase history (410 history_expired
+// after the year), balances (points and the customer's coupons, their codes opened here).
+#include "api/input.h"
+#include "api/routes/domains.h"
+#include "api/routes/member_request.h"
+#include "projections/balances.h"
+#include "projections/purchase_history.h"
+#include "projections/view_support.h"
+
+namespace tally::api {
+namespace {
+
+using projections::View;
+
+Json time_or_null(const std::optional<Timestamp>& t) {
+  return t ? Json(format_rfc3339(*t)) : Json();
+}
+
+Response status(const std::string& id, const View& view) {
+  auto s = projections::PurchaseHistory::status(view, id);
+  if (!s) return to_response(from_error(s.error()));
+  if (!*s) return to_response(Problem{"customer_not_found", "no such customer"});
+  return success({{"is_cancelled", (*s)->is_cancelled},
+                  {"cancellation_date", time_or_null((*s)->cancellation_date)},
+                  {"history_visible_until", time_or_null((*s)->history_visible_until)},
+                  {"purchases_blocked", (*s)->purchases_blocked},
+                  {"as_of_position", view.position().value}});
+}
+
+Response purchases(const Clock& clock, const Request& request, const std::string& id,
+                   const View& view) {
+  auto from = query_number(request, "from");
+  if (!from) return to_response(from.error());
+  auto limit = query_limit(request);
+  if (!limit) return to_response(limit.error());
+  auto page =
+      projections::PurchaseHistory::purchases(view, id, clock.now(), from->value_or(0), *limit);
+  if (!page) return to_response(from_error(page.error()));
+  if (page->refused) return to_response(Problem{*page->refused, "the history does not answer"});
+  Json out = Json::array();
+  for (const auto& p : page->purchases)
+    out.push_back({{"purchase_id", p.purchase_id},
+                   {"kind", p.kind},
+                   {"product_name", p.product_name},
+                   {"purchase_date", format_rfc3339(p.purchase_date)},
+                   {"amount", p.amount},
+                   {"refunded", p.refunded}});
+  Json body{{"purchases", std::move(out)}, {"as_of_position", view.position().value}};
+  if (page->next) body["next"] = *page->next;
+  return success(std::move(body));
+}
+
+Response balances(const Clock& clock, const CouponCodes& codes, const std::string& id,
+                  const View& view) {
+  auto points = projections::Balances::points(view, id);
+  if (!points) return to_response(from_error(points.error()));
+  if (!*points) return to_response(Problem{"customer_not_found", "no such customer"});
+  auto mine = projections::Balances::coupons_of(view, id);
+  if (!mine) return to_response(from_error(mine.error()));
+  Json coupons = Json::array();
+  const auto now = clock.now();
+  for (const auto& c : *mine) {
+    auto sealed = projections::views::unhex(c.sealed_code);
+    auto code = sealed ? codes.open(c.coupon_id, c.code_event_id, *sealed)
+                       : fail(Code::corruption, "bad sealed code");
+    if (!code) return to_response(from_error(code.error()));
+    coupons.push_back({{"coupon_code", *code},
+                       {"kind", c.kind},
+                       {"balance", c.shown_balance(now)},
+                       {"coupon_status", c.status_at(now)}});
+  }
+  return success({{"points", **points},
+                  {"coupons", std::move(coupons)},
+                  {"as_of_position", view.position().value}});
+}
+
+}  // namespace
+
+void add_membership_query_routes(Router& router, ApiContext& ctx, const MembershipDeps& deps) {
+  using Query = std::function<Response(const Request&, const std::string&, const View&)>;
+  auto add = [&](std::string path, const projections::Projector& model, Query query) {
+    router.add("GET", std::move(path), [&ctx, &model, query](Request& request, Respond respond) {
+      auto t = member_target(ctx, request, {Role::customer, Role::admin});
+      if (!t) return respond(to_response(t.error()));
+      query_read_model(ctx, request, std::move(respond), model,
+                       [query, request, id = t->customer_id](const View& view) {
+                         return query(request, id, view);
+                       });
+    });
+  };
+  const Clock& clock = ctx.clock;
+  const CouponCodes& codes = deps.codes;
+  add("/api/v1/customers/{id}/status", deps.history,
+      [](const Request&, const std::string& id, const View& v) { return status(id, v); });
+  add("/api/v1/customers/{id}/purchases", deps.history,
+      [&clock](const Request& r, const std::string& id, const View& v) {
+        return purchases(clock, r, id, v);
+      });
+  add("/api/v1/customers/{id}/balances", deps.balances,
+      [&clock, &codes](const Request&, const std::string& id, const View& v) {
+        return balances(clock, codes, id, v);
+      });
+}
+
+}  // namespace tally::api

@@ -1,0 +1,1 @@
+"""Membership through HTTP (api.md, Membership)."""
