@@ -5,7 +5,6 @@
 #include "api/routes/member_request.h"
 #include "projections/balances.h"
 #include "projections/purchase_history.h"
-#include "projections/view_support.h"
 
 namespace tally::api {
 namespace {
@@ -60,9 +59,7 @@ Response balances(const Clock& clock, const CouponCodes& codes, const std::strin
   Json coupons = Json::array();
   const auto now = clock.now();
   for (const auto& c : *mine) {
-    auto sealed = projections::views::unhex(c.sealed_code);
-    auto code = sealed ? codes.open(c.coupon_id, c.code_event_id, *sealed)
-                       : fail(Code::corruption, "bad sealed code");
+    auto code = codes.open(c.coupon_id, c.code_event_id, c.sealed_code);
     if (!code) return to_response(from_error(code.error()));
     coupons.push_back({{"coupon_code", *code},
                        {"kind", c.kind},
