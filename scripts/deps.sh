@@ -4,6 +4,7 @@ set -euo pipefail
 
 packages=(
   cmake ninja-build g++ pkg-config
+  curl                    # scripts/run.sh seeds demo data through the HTTP API
   libboost1.81-dev        # Asio/Beast: message_generator, as_tuple, awaitable operators
   librocksdb-dev          # the event log (7.8)
   libprotobuf-dev protobuf-compiler
