@@ -125,3 +125,27 @@ TEST_CASE("query numbers and limit: digits only; limit 1-1000, default 100") {
 
 }  // namespace
 }  // namespace tally::api
+
+namespace tally::api {
+namespace {
+
+TEST_CASE("RFC 3339 times: UTC with Z, an optional fraction of up to 6 digits, real dates") {
+  using namespace std::chrono;
+  const auto t = parse_rfc3339("2026-11-25T09:30:00Z");
+  REQUIRE(t);
+  CHECK(format_rfc3339(*t) == "2026-11-25T09:30:00Z");
+  CHECK(format_rfc3339(*parse_rfc3339("2026-11-25T09:30:00.25Z")) == "2026-11-25T09:30:00.250000Z");
+  CHECK(*parse_rfc3339("2024-02-29T23:59:59.000001Z") - *parse_rfc3339("2024-02-29T23:59:59Z") ==
+        microseconds(1));
+  for (std::string_view bad :
+       {"", "2026-11-25", "2026-11-25T09:30:00", "2026-11-25T09:30:00+01:00",
+        "2026-02-30T00:00:00Z", "2026-13-01T00:00:00Z", "2026-11-25T24:00:00Z",
+        "2026-11-25T09:60:00Z", "2026-11-25T09:30:00.Z", "2026-11-25T09:30:00.1234567Z",
+        "2026-11-25T09:30:-1Z", "2026-11-25 09:30:00Z", "+026-11-25T09:30:00Z"}) {
+    CAPTURE(bad);
+    CHECK_FALSE(parse_rfc3339(bad));
+  }
+}
+
+}  // namespace
+}  // namespace tally::api
