@@ -3,7 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands/coupons/coupons.h"
-#include "commands/coupons/overloaded.h"
+#include "commands/overloaded.h"
 
 namespace tally::commands::coupons {
 namespace {

@@ -1,6 +1,6 @@
 // The rules of domain.md §1 and api.md Coupons, as pure decisions on one coupon's state.
 #include "commands/coupons/coupons.h"
-#include "commands/coupons/overloaded.h"
+#include "commands/overloaded.h"
 
 namespace tally::commands::coupons {
 namespace {

@@ -1,7 +1,7 @@
 // Coupon events <-> their protobuf payloads (core/proto/tally/v1/events/coupons.proto).
 #include "commands/coupons/events.h"
 
-#include "commands/coupons/overloaded.h"
+#include "commands/overloaded.h"
 #include "core/proto_time.h"
 #include "tally/v1/events/coupons.pb.h"
 

@@ -1,4 +1,4 @@
-#include "commands/coupons/overloaded.h"
+#include "commands/overloaded.h"
 #include "commands/coupons/state.h"
 
 namespace tally::commands::coupons {

@@ -2,18 +2,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "commands/overloaded.h"
 #include "core/proto_time.h"
 #include "tally/v1/events/counter.pb.h"
 
 namespace tally::commands::example {
-namespace {
-
-template <class... F>
-struct Overloaded : F... {
-  using F::operator()...;
-};
-
-}  // namespace
 
 std::string Counter::stream(const Command& command) {
   return "counter-" + std::visit([](const auto& c) { return c.id; }, command);

@@ -2,7 +2,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands/membership/membership.h"
-#include "commands/membership/overloaded.h"
+#include "commands/overloaded.h"
 
 namespace tally::commands::membership {
 namespace {

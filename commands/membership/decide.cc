@@ -1,6 +1,6 @@
 // The rules of domain.md §4 and api.md Membership, as pure decisions on one customer's state.
 #include "commands/membership/membership.h"
-#include "commands/membership/overloaded.h"
+#include "commands/overloaded.h"
 
 namespace tally::commands::membership {
 namespace {

@@ -1,7 +1,7 @@
 // Membership events <-> their protobuf payloads (core/proto/tally/v1/events/membership.proto).
 #include "commands/membership/events.h"
 
-#include "commands/membership/overloaded.h"
+#include "commands/overloaded.h"
 #include "core/proto_time.h"
 #include "tally/v1/events/membership.pb.h"
 

@@ -1,4 +1,4 @@
-#include "commands/membership/overloaded.h"
+#include "commands/overloaded.h"
 #include "commands/membership/state.h"
 
 namespace tally::commands::membership {
