@@ -7,7 +7,7 @@ import os
 import shutil
 
 import ctx
-from cases_coupons import FAR, issue, post, rfc3339, server_now, token, uid, wait_until
+from cases_coupons import FAR, post, rfc3339, server_now, token, uid, wait_until
 from ctx import JWT_SECRET, check, expect
 from support import Server, jwt_hs256, scratch_dir
 
@@ -62,10 +62,17 @@ def test_register_and_its_rules():
         del body[field]
         expect(post("/api/v1/customers", body, ctx.F.admin), 400, "missing_field", field)
     expect(register("bad id"), 400, "invalid_field", "customer_id")
-    # The registration is one event on the customer's stream.
+    # The registration is one event on the customer's stream, its PII sealed (domain.md §6):
+    # the stored fields are ciphertext (shown opened only where the log renders them so).
     log = ctx.F.get("/api/v1/streams/customer-" + cid, ctx.F.keys["auditor"])
     expect(log, 200)
-    check(log.json["events"][0]["type"] == "customer.registered", log)
+    event = log.json["events"][0]
+    check(event["type"] == "customer.registered", log)
+    for field, plain in PII.items():
+        if "sealed_" + field in event["data"]:
+            check(event["data"]["sealed_" + field] != plain and plain not in log.raw, event)
+        else:
+            check(event["data"].get(field) == plain, event)
     h = {"Idempotency-Key": uid("k")}
     new = uid("M")
     first = post("/api/v1/customers", dict(PII, customer_id=new), ctx.F.admin, headers=h)
@@ -138,8 +145,11 @@ def test_points_purchases_and_roles():
     check(got == [("B1", "purchase", 400, False), ("B0", "purchase", 10, False)], got)
     check(r.json["purchases"][0]["product_name"] == "Americano" and
           r.json["purchases"][0]["purchase_date"].endswith("Z"), r)
-    code = issue(kind="balance", face_value=300, customer_id=cid)
-    b = ctx.F.get("/api/v1/customers/%s/balances?min_position=%d" % (cid, zero.json["position"]),
+    code = uid("MINE")
+    mine = post("/api/v1/coupons", {"coupon_code": code, "kind": "balance", "face_value": 300,
+                                    "customer_id": cid, "expires_at": FAR}, ctx.F.admin)
+    expect(mine, 201)
+    b = ctx.F.get("/api/v1/customers/%s/balances?min_position=%d" % (cid, mine.json["position"]),
                   me)
     expect(b, 200)
     check(b.json["points"] == 50 and b.json["coupons"] == [
