@@ -1,6 +1,7 @@
 // The coupons domain on the command runtime and a real log: the races of domain.md §1
 // Concurrency, POS idempotency keys, and state folded back from the log.
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include <atomic>
 #include <nlohmann/json.hpp>
@@ -58,10 +59,10 @@ TEST_CASE("50 terminals on one 1000 balance coupon: accepted sum exactly 1000, n
   std::vector<std::thread> terminals;
   for (int t = 0; t < 50; ++t)
     terminals.emplace_back([&, t] {
-      const std::string store = "S" + std::to_string(t % 5);
+      const std::string store = fmt::format("S{}", t % 5);
       std::int64_t amount = 30;
       for (int k = 0;; ++k) {
-        const std::string txn = "T" + std::to_string(t) + "-" + std::to_string(k);
+        const std::string txn = fmt::format("T{}-{}", t, k);
         auto r = bus.execute(redeem(store, txn, amount), pos(store, txn, amount));
         if (r) {
           const auto a = nlohmann::json::parse(r->answer);
@@ -92,7 +93,7 @@ TEST_CASE("40 terminals on one exchange voucher: exactly one is accepted") {
   std::vector<std::thread> terminals;
   for (int t = 0; t < 40; ++t)
     terminals.emplace_back([&, t] {
-      const std::string store = "S" + std::to_string(t), txn = "T" + std::to_string(t);
+      const std::string store = fmt::format("S{}", t), txn = fmt::format("T{}", t);
       auto r = bus.execute(redeem(store, txn, 0), pos(store, txn, 0));
       if (r)
         ++accepted;

@@ -3,6 +3,7 @@
 #include "projections/purchase_history.h"
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include "domain_support.h"
 
@@ -40,7 +41,7 @@ TEST_CASE("a customer's purchases are listed oldest first, with their names and 
 TEST_CASE("purchases are paged: next is where the following page starts") {
   Fixture f;
   register_c9(f);
-  for (int i = 0; i < 5; ++i) f.customer("C9", purchase("P" + std::to_string(i), 10 + i));
+  for (int i = 0; i < 5; ++i) f.customer("C9", purchase(fmt::format("P{}", i), 10 + i));
   auto first = PurchaseHistory::purchases(f.view(), "C9", kT0, 0, 2).value();
   REQUIRE(first.purchases.size() == 2);
   REQUIRE(first.next);
