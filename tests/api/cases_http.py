@@ -178,6 +178,25 @@ def test_expect_100_continue_is_answered_before_the_body():
     check(answer.startswith(b"HTTP/1.1 413"), answer[:200])
 
 
+def test_one_json_log_line_per_request_without_secrets():
+    r = increment("logline", headers={"X-Correlation-Id": "corr-logline-1"})
+    expect(r, 200)
+    check(r.header("X-Correlation-Id") == "corr-logline-1", r.headers)
+    time.sleep(0.2)
+    with open(ctx.F.server.stderr_path) as f:
+        text = f.read()
+    lines = [json.loads(l) for l in text.splitlines() if l.startswith("{")]
+    mine = [l for l in lines if l.get("correlation_id") == "corr-logline-1"]
+    check(len(mine) == 1, mine)
+    line = mine[0]
+    check(line["msg"] == "request" and line["method"] == "POST" and line["status"] == 200, line)
+    check(line["route"] == "/api/v1/example/counters/{id}/increment", "the pattern, not the path")
+    check(line["key_id"] == "admin" and isinstance(line["latency_us"], int), line)
+    for role, key in ctx.F.keys.items():
+        check(key not in text, "the %s key appears in the log" % role)
+    check(JWT_SECRET not in text, "the JWT secret appears in the log")
+
+
 def test_idempotency_key_replays_and_conflicts():
     h = {"Idempotency-Key": "idem-1"}
     first = ctx.F.post("/api/v1/example/counters/idem/increment", {"by": 2}, ctx.F.admin, headers=h)

@@ -2,6 +2,7 @@
 
 Used by server_test.py. Standard library only; loopback only; every wait is bounded.
 """
+import atexit
 import base64
 import hashlib
 import hmac
@@ -14,6 +15,15 @@ import socket
 import subprocess
 import tempfile
 import time
+
+
+_running = set()  # servers started and not yet stopped: stopped at exit, whatever failed
+
+
+@atexit.register
+def _stop_leftovers():
+    for server in list(_running):
+        server.stop(timeout=5)
 
 
 class Server:
@@ -33,6 +43,7 @@ class Server:
         err = open(self.stderr_path, "ab")
         args = [self.tally, "serve", "--data-dir", self.data_dir, "--listen", "127.0.0.1:0"]
         self.proc = subprocess.Popen(args + self.extra, stdout=subprocess.PIPE, stderr=err)
+        _running.add(self)
         err.close()
         deadline = time.time() + timeout
         while time.time() < deadline:
@@ -66,6 +77,7 @@ class Server:
             code = "killed after %ss" % timeout
         self.proc.stdout.close()
         self.proc = None
+        _running.discard(self)
         return code
 
     def admin_key(self):
