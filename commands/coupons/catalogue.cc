@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "commands/payload.h"
 #include "core/proto_time.h"
 #include "tally/v1/events/coupons.pb.h"
 
@@ -46,13 +47,12 @@ eventstore::NewEvent Catalogue::encode(const Event& event) {
   m.set_name(e.name);
   m.set_price(e.price);
   set_proto_time(*m.mutable_priced_at(), e.priced_at);
-  return eventstore::NewEvent{"product.priced", m.SerializeAsString(), {}};
+  return new_event("product.priced", m);
 }
 
 Result<Catalogue::Event> Catalogue::decode(const eventstore::RecordedEvent& event) {
   tally::v1::events::ProductPriced m;
-  if (event.type != "product.priced" ||
-      !m.ParseFromArray(event.payload.data(), static_cast<int>(event.payload.size())))
+  if (event.type != "product.priced" || !parse_payload(m, event.payload))
     return fail(Code::corruption, "not a product event: " + event.type);
   return Event{ProductPriced{m.product_id(), m.name(), m.price(), from_proto_time(m.priced_at())}};
 }

@@ -2,6 +2,7 @@
 #include "commands/coupons/events.h"
 
 #include "commands/overloaded.h"
+#include "commands/payload.h"
 #include "core/proto_time.h"
 #include "tally/v1/events/coupons.pb.h"
 
@@ -9,11 +10,6 @@ namespace tally::commands::coupons {
 namespace {
 
 namespace pb = tally::v1::events;
-
-eventstore::NewEvent to_new(std::string type, const google::protobuf::Message& m,
-                            std::string event_id = {}) {
-  return eventstore::NewEvent{std::move(type), m.SerializeAsString(), std::move(event_id)};
-}
 
 eventstore::NewEvent encode_issued(const CouponIssued& e) {
   pb::CouponIssued m;
@@ -25,7 +21,7 @@ eventstore::NewEvent encode_issued(const CouponIssued& e) {
   m.set_customer_id(e.customer_id);
   m.set_sealed_code(e.sealed_code);
   set_proto_time(*m.mutable_issued_at(), e.issued_at);
-  return to_new("coupon.issued", m, e.event_id);
+  return new_event("coupon.issued", m, e.event_id);
 }
 
 eventstore::NewEvent encode_redeemed(const CouponRedeemed& e) {
@@ -37,7 +33,7 @@ eventstore::NewEvent encode_redeemed(const CouponRedeemed& e) {
   m.set_product_price(e.product_price);
   m.set_balance_after(e.balance_after);
   set_proto_time(*m.mutable_redeemed_at(), e.redeemed_at);
-  return to_new("coupon.redeemed", m);
+  return new_event("coupon.redeemed", m);
 }
 
 eventstore::NewEvent encode_reversal(const CouponRedemptionRefunded& e) {
@@ -48,7 +44,7 @@ eventstore::NewEvent encode_reversal(const CouponRedemptionRefunded& e) {
   m.set_amount(e.amount);
   m.set_balance_after(e.balance_after);
   set_proto_time(*m.mutable_refunded_at(), e.refunded_at);
-  return to_new("coupon.redemption_refunded", m);
+  return new_event("coupon.redemption_refunded", m);
 }
 
 eventstore::NewEvent encode_refunded(const CouponRefunded& e) {
@@ -57,17 +53,12 @@ eventstore::NewEvent encode_refunded(const CouponRefunded& e) {
   m.set_store_id(e.store_id);
   m.set_amount(e.amount);
   set_proto_time(*m.mutable_refunded_at(), e.refunded_at);
-  return to_new("coupon.refunded", m);
-}
-
-template <class M>
-bool parse(M& m, const std::string& bytes) {
-  return m.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()));
+  return new_event("coupon.refunded", m);
 }
 
 std::optional<CouponEvent> decode_issued(const eventstore::RecordedEvent& r) {
   pb::CouponIssued m;
-  if (!parse(m, r.payload) || (m.kind() != "exchange" && m.kind() != "balance"))
+  if (!parse_payload(m, r.payload) || (m.kind() != "exchange" && m.kind() != "balance"))
     return std::nullopt;
   return CouponIssued{r.event_id,
                       m.coupon_id(),
@@ -85,7 +76,7 @@ std::optional<CouponEvent> decode_payload(const eventstore::RecordedEvent& r) {
   if (type == "coupon.issued") return decode_issued(r);
   if (type == "coupon.redeemed") {
     pb::CouponRedeemed m;
-    if (!parse(m, r.payload)) return std::nullopt;
+    if (!parse_payload(m, r.payload)) return std::nullopt;
     return CouponRedeemed{m.store_id(),
                           m.transaction_id(),
                           m.amount(),
@@ -96,20 +87,20 @@ std::optional<CouponEvent> decode_payload(const eventstore::RecordedEvent& r) {
   }
   if (type == "coupon.redemption_refunded") {
     pb::CouponRedemptionRefunded m;
-    if (!parse(m, r.payload)) return std::nullopt;
+    if (!parse_payload(m, r.payload)) return std::nullopt;
     return CouponRedemptionRefunded{m.refund_id(),      m.store_id(),
                                     m.transaction_id(), m.amount(),
                                     m.balance_after(),  from_proto_time(m.refunded_at())};
   }
   if (type == "coupon.refunded") {
     pb::CouponRefunded m;
-    if (!parse(m, r.payload)) return std::nullopt;
+    if (!parse_payload(m, r.payload)) return std::nullopt;
     return CouponRefunded{m.refund_id(), m.store_id(), m.amount(),
                           from_proto_time(m.refunded_at())};
   }
   if (type == "coupon.expired") {
     pb::CouponExpired m;
-    if (!parse(m, r.payload)) return std::nullopt;
+    if (!parse_payload(m, r.payload)) return std::nullopt;
     return CouponExpired{from_proto_time(m.expired_at())};
   }
   return std::nullopt;
@@ -129,7 +120,7 @@ eventstore::NewEvent encode(const CouponEvent& event) {
                                [](const CouponExpired& e) {
                                  pb::CouponExpired m;
                                  set_proto_time(*m.mutable_expired_at(), e.expired_at);
-                                 return to_new("coupon.expired", m);
+                                 return new_event("coupon.expired", m);
                                }},
                     event);
 }

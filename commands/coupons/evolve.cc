@@ -1,5 +1,5 @@
-#include "commands/overloaded.h"
 #include "commands/coupons/state.h"
+#include "commands/overloaded.h"
 
 namespace tally::commands::coupons {
 

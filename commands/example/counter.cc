@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands/overloaded.h"
+#include "commands/payload.h"
 #include "core/proto_time.h"
 #include "tally/v1/events/counter.pb.h"
 
@@ -50,34 +51,33 @@ std::string Counter::answer(const State& after, const Command&) {
 }
 
 eventstore::NewEvent Counter::encode(const Event& event) {
-  return std::visit(
-      Overloaded{[](const Incremented& e) {
-                   tally::v1::events::CounterIncremented m;
-                   m.set_by(e.by);
-                   if (e.reset_due) set_proto_time(*m.mutable_reset_due(), *e.reset_due);
-                   return eventstore::NewEvent{"counter.incremented", m.SerializeAsString(), {}};
-                 },
-                 [](const WasReset& e) {
-                   tally::v1::events::CounterReset m;
-                   set_proto_time(*m.mutable_due(), e.due);
-                   return eventstore::NewEvent{"counter.reset", m.SerializeAsString(), {}};
-                 }},
-      event);
+  return std::visit(Overloaded{[](const Incremented& e) {
+                                 tally::v1::events::CounterIncremented m;
+                                 m.set_by(e.by);
+                                 if (e.reset_due)
+                                   set_proto_time(*m.mutable_reset_due(), *e.reset_due);
+                                 return new_event("counter.incremented", m);
+                               },
+                               [](const WasReset& e) {
+                                 tally::v1::events::CounterReset m;
+                                 set_proto_time(*m.mutable_due(), e.due);
+                                 return new_event("counter.reset", m);
+                               }},
+                    event);
 }
 
 Result<Counter::Event> Counter::decode(const eventstore::RecordedEvent& event) {
   const auto& bytes = event.payload;
   if (event.type == "counter.incremented") {
     tally::v1::events::CounterIncremented m;
-    if (m.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    if (parse_payload(m, bytes)) {
       Incremented e{m.by(), {}};
       if (m.has_reset_due()) e.reset_due = from_proto_time(m.reset_due());
       return Event{e};
     }
   } else if (event.type == "counter.reset") {
     tally::v1::events::CounterReset m;
-    if (m.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
-      return Event{WasReset{from_proto_time(m.due())}};
+    if (parse_payload(m, bytes)) return Event{WasReset{from_proto_time(m.due())}};
   }
   return fail(Code::corruption, "not a counter event: " + event.type);
 }

@@ -2,6 +2,7 @@
 #include "commands/membership/events.h"
 
 #include "commands/overloaded.h"
+#include "commands/payload.h"
 #include "core/proto_time.h"
 #include "tally/v1/events/membership.pb.h"
 
@@ -10,16 +11,6 @@ namespace {
 
 namespace pb = tally::v1::events;
 
-eventstore::NewEvent to_new(std::string type, const google::protobuf::Message& m,
-                            std::string event_id = {}) {
-  return eventstore::NewEvent{std::move(type), m.SerializeAsString(), std::move(event_id)};
-}
-
-template <class M>
-bool parse(M& m, const std::string& bytes) {
-  return m.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()));
-}
-
 eventstore::NewEvent encode_registered(const CustomerRegistered& e) {
   pb::CustomerRegistered m;
   m.set_customer_id(e.customer_id);
@@ -27,7 +18,7 @@ eventstore::NewEvent encode_registered(const CustomerRegistered& e) {
   m.set_sealed_email(e.sealed_email);
   m.set_sealed_phone(e.sealed_phone);
   set_proto_time(*m.mutable_registered_at(), e.registered_at);
-  return to_new("customer.registered", m, e.event_id);
+  return new_event("customer.registered", m, e.event_id);
 }
 
 eventstore::NewEvent encode_spent(const PointsSpent& e) {
@@ -37,7 +28,7 @@ eventstore::NewEvent encode_spent(const PointsSpent& e) {
   m.set_balance_after(e.balance_after);
   m.set_purchase_id(e.purchase_id);
   set_proto_time(*m.mutable_spent_at(), e.spent_at);
-  return to_new("points.spent", m);
+  return new_event("points.spent", m);
 }
 
 eventstore::NewEvent encode_purchase(const PurchaseRecorded& e) {
@@ -53,7 +44,7 @@ eventstore::NewEvent encode_purchase(const PurchaseRecorded& e) {
   m.set_amount(e.amount);
   m.set_points_used(e.points_used);
   set_proto_time(*m.mutable_purchased_at(), e.purchased_at);
-  return to_new("purchase.recorded", m);
+  return new_event("purchase.recorded", m);
 }
 
 eventstore::NewEvent encode_cancelled(const CustomerCancelled& e) {
@@ -61,12 +52,12 @@ eventstore::NewEvent encode_cancelled(const CustomerCancelled& e) {
   set_proto_time(*m.mutable_cancelled_at(), e.cancelled_at);
   set_proto_time(*m.mutable_history_visible_until(), e.history_visible_until);
   m.set_points_forfeited(e.points_forfeited);
-  return to_new("customer.cancelled", m);
+  return new_event("customer.cancelled", m);
 }
 
 std::optional<MembershipEvent> decode_purchase(const std::string& bytes) {
   pb::PurchaseRecorded m;
-  if (!parse(m, bytes)) return std::nullopt;
+  if (!parse_payload(m, bytes)) return std::nullopt;
   PurchaseRecorded e{
       m.purchase_id(), {}, m.amount(), m.points_used(), from_proto_time(m.purchased_at())};
   for (const auto& i : m.items())
@@ -77,17 +68,17 @@ std::optional<MembershipEvent> decode_purchase(const std::string& bytes) {
 std::optional<MembershipEvent> decode_points(const std::string& type, const std::string& bytes) {
   if (type == "points.earned") {
     pb::PointsEarned m;
-    if (!parse(m, bytes)) return std::nullopt;
+    if (!parse_payload(m, bytes)) return std::nullopt;
     return PointsEarned{m.amount(), m.reason(), m.balance_after(), from_proto_time(m.earned_at())};
   }
   if (type == "points.spent") {
     pb::PointsSpent m;
-    if (!parse(m, bytes)) return std::nullopt;
+    if (!parse_payload(m, bytes)) return std::nullopt;
     return PointsSpent{m.amount(), m.reason(), m.balance_after(), m.purchase_id(),
                        from_proto_time(m.spent_at())};
   }
   pb::PointsForfeited m;
-  if (type != "points.forfeited" || !parse(m, bytes)) return std::nullopt;
+  if (type != "points.forfeited" || !parse_payload(m, bytes)) return std::nullopt;
   return PointsForfeited{m.amount(), from_proto_time(m.forfeited_at())};
 }
 
@@ -97,24 +88,24 @@ std::optional<MembershipEvent> decode_payload(const eventstore::RecordedEvent& r
   if (type == "purchase.recorded") return decode_purchase(bytes);
   if (type == "customer.registered") {
     pb::CustomerRegistered m;
-    if (!parse(m, bytes)) return std::nullopt;
+    if (!parse_payload(m, bytes)) return std::nullopt;
     return CustomerRegistered{r.event_id,       m.customer_id(),
                               m.sealed_name(),  m.sealed_email(),
                               m.sealed_phone(), from_proto_time(m.registered_at())};
   }
   if (type == "customer.cancelled") {
     pb::CustomerCancelled m;
-    if (!parse(m, bytes)) return std::nullopt;
+    if (!parse_payload(m, bytes)) return std::nullopt;
     return CustomerCancelled{from_proto_time(m.cancelled_at()),
                              from_proto_time(m.history_visible_until()), m.points_forfeited()};
   }
   if (type == "purchases.blocked") {
     pb::PurchasesBlocked m;
-    if (!parse(m, bytes)) return std::nullopt;
+    if (!parse_payload(m, bytes)) return std::nullopt;
     return PurchasesBlocked{from_proto_time(m.blocked_at())};
   }
   pb::HistoryExpired m;
-  if (type != "history.expired" || !parse(m, bytes)) return std::nullopt;
+  if (type != "history.expired" || !parse_payload(m, bytes)) return std::nullopt;
   return HistoryExpired{from_proto_time(m.expired_at()), m.on_request()};
 }
 
@@ -128,27 +119,27 @@ eventstore::NewEvent encode(const MembershipEvent& event) {
                                  m.set_reason(e.reason);
                                  m.set_balance_after(e.balance_after);
                                  set_proto_time(*m.mutable_earned_at(), e.earned_at);
-                                 return to_new("points.earned", m);
+                                 return new_event("points.earned", m);
                                },
                                [](const PointsSpent& e) { return encode_spent(e); },
                                [](const PointsForfeited& e) {
                                  pb::PointsForfeited m;
                                  m.set_amount(e.amount);
                                  set_proto_time(*m.mutable_forfeited_at(), e.forfeited_at);
-                                 return to_new("points.forfeited", m);
+                                 return new_event("points.forfeited", m);
                                },
                                [](const PurchaseRecorded& e) { return encode_purchase(e); },
                                [](const CustomerCancelled& e) { return encode_cancelled(e); },
                                [](const PurchasesBlocked& e) {
                                  pb::PurchasesBlocked m;
                                  set_proto_time(*m.mutable_blocked_at(), e.blocked_at);
-                                 return to_new("purchases.blocked", m);
+                                 return new_event("purchases.blocked", m);
                                },
                                [](const HistoryExpired& e) {
                                  pb::HistoryExpired m;
                                  set_proto_time(*m.mutable_expired_at(), e.expired_at);
                                  m.set_on_request(e.on_request);
-                                 return to_new("history.expired", m);
+                                 return new_event("history.expired", m);
                                }},
                     event);
 }

@@ -1,5 +1,5 @@
-#include "commands/overloaded.h"
 #include "commands/membership/state.h"
+#include "commands/overloaded.h"
 
 namespace tally::commands::membership {
 namespace {
