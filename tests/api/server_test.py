@@ -43,6 +43,14 @@ def main():
             except Exception:
                 failures += 1
                 print("FAIL %s\n%s" % (name, traceback.format_exc()), flush=True)
+            if ctx.F.server.proc.poll() is not None:
+                # The shared server died: say why, and give the tests after it a new one.
+                failures += 1
+                print("FAIL the shared server died during %s (exit %s):\n%s" %
+                      (name, ctx.F.server.proc.returncode, ctx.F.server.stderr_tail(5)),
+                      flush=True)
+                ctx.F.server.stop()
+                ctx.F = ctx.Fixture()
     finally:
         code = ctx.F.close()
         if code != 0:
