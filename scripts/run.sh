@@ -15,8 +15,9 @@ url=http://$listen
 out=$(mktemp)
 build/release/tools/tally serve --data-dir "$data" --listen "$listen" --quiet >"$out" &
 server=$!
-# A job started with & in a script ignores SIGINT, so Ctrl-C reaches the server as SIGTERM.
-trap 'kill -TERM $server 2>/dev/null || true' INT TERM
+# A job started with & in a script ignores SIGINT, so Ctrl-C reaches the server as SIGTERM;
+# on any exit (a failed seed too) the server is not left behind.
+trap 'kill -TERM $server 2>/dev/null || true' INT TERM EXIT
 for _ in $(seq 100); do
   grep -q "listening on" "$out" && break
   kill -0 $server 2>/dev/null || { cat "$out"; echo "tally serve did not start" >&2; exit 1; }
