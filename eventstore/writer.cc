@@ -114,9 +114,9 @@ void Writer::commit_batches() {
     if (!batch->failure) {
       rocksdb::WriteOptions sync;
       sync.sync = true;
-      // A batch's events have consecutive keys: each memtable insert resumes where the
-      // previous one ended instead of searching from the top.
-      sync.memtable_insert_hint_per_batch = true;
+      // No memtable_insert_hint_per_batch: it acts only when writers share a write group (the
+      // committer with a prune), and in RocksDB 7.8 concurrent hinted inserts tripped an
+      // assertion in the skip list (seen in the read-model store).
       const auto start = std::chrono::steady_clock::now();
       const auto status = db_.Write(sync, &batch->write);
       sync_micros_ += std::chrono::duration_cast<std::chrono::microseconds>(
