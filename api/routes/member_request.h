@@ -21,8 +21,9 @@ inline Checked<MemberTarget> member_target(ApiContext& ctx, Request& request,
   auto who = ctx.auth.require(request, roles);
   if (!who) return tl::unexpected(who.error());
   const std::string& id = request.params.at("id");
-  if (!may_see_customer(*who, id) || !is_valid_id(id))
-    return problem("customer_not_found", "no such customer");
+  if (!is_valid_id(id))
+    return problem("invalid_field", "a customer id is 1-64 of [A-Za-z0-9_-]", "id");
+  if (!may_see_customer(*who, id)) return problem("customer_not_found", "no such customer");
   return MemberTarget{*who, id};
 }
 

@@ -112,6 +112,7 @@ def test_points_purchases_and_roles():
         expect(cget(cid, path, other), 404, "customer_not_found")
         expect(cget(uid("NOBODY"), path), 404, "customer_not_found")
         expect(cget(cid, path, token("pos")), 403, "forbidden")
+    expect(cget("bad%20id", "status"), 400, "invalid_field", "id")
     for path in ("block_purchases",):
         expect(cpost(cid, path, {}, me), 403, "forbidden")
     r = (ctx.F.server).request("DELETE", "/api/v1/customers/%s/purchases/expire" % cid, token=me)
