@@ -40,6 +40,8 @@ void register_customer(ApiContext& ctx, const MembershipDeps& deps, Request& req
       given->value_or(who->role == Role::customer ? who->customer_id : new_id(ctx.clock));
   if (auto acting = acting_as_customer(*who, id); !acting)
     return respond(to_response(acting.error()));
+  if (!is_valid_id(id))  // a JWT's own sub, when the body names none
+    return respond(to_response(Problem{"invalid_field", "bad customer id", "customer_id"}));
   std::array<std::string, 3> pii;
   const std::array<const char*, 3> fields = {"name", "email", "phone"};
   for (std::size_t i = 0; i < fields.size(); ++i) {
