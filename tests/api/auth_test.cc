@@ -5,7 +5,6 @@
 
 #include <map>
 
-#include "api/throttle.h"
 
 namespace tally::api {
 namespace {
@@ -134,23 +133,7 @@ TEST_CASE("scope: a pos key acts for its store only, a customer in its own name 
   CHECK_FALSE(may_see_customer(auditor, "C1"));
 }
 
-TEST_CASE("the failure window closes at the 20th failure for 60 s; refusals do not extend it") {
-  TestClock clock{kNow};
-  FailureWindow window(clock);
-  const Principal a{Role::pos, "k1", "S1", ""}, b{Role::pos, "k2", "S1", ""};
-  for (int i = 0; i < 19; ++i) window.record_failure(a, "coupon_lookup");
-  CHECK_FALSE(window.refused(a, "coupon_lookup"));
-  window.record_failure(a, "coupon_lookup");
-  CHECK(window.refused(a, "coupon_lookup") == std::chrono::seconds(60));
-  CHECK_FALSE(window.refused(b, "coupon_lookup"));  // per caller
-  CHECK_FALSE(window.refused(a, "other_action"));   // per action
-  clock.advance(std::chrono::seconds(30));
-  window.record_failure(a, "coupon_lookup");  // while closed: not counted, not extending
-  CHECK(window.refused(a, "coupon_lookup") == std::chrono::seconds(30));
-  clock.advance(std::chrono::seconds(30));
-  CHECK_FALSE(window.refused(a, "coupon_lookup"));
-  window.record_failure(a, "coupon_lookup");
-  CHECK_FALSE(window.refused(a, "coupon_lookup"));  // a fresh count after the window
+TEST_CASE("a refused look-up answers 429 too_many_attempts with Retry-After") {
   const auto p = too_many_attempts(std::chrono::seconds(12));
   CHECK(to_response(p).status == 429);
   CHECK(p.headers.at(0) == std::pair<std::string, std::string>{"Retry-After", "12"});
