@@ -5,7 +5,6 @@
 
 #include <map>
 
-
 namespace tally::api {
 namespace {
 

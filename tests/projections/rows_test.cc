@@ -1,9 +1,8 @@
 // Rows: reads see unwritten changes, and forgetting rows never brings back old values.
-#include "projections/projection.h"
-
 #include <doctest/doctest.h>
 
 #include "eventstore/support.h"
+#include "projections/projection.h"
 
 namespace tally::projections {
 namespace {
