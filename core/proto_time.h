@@ -3,6 +3,8 @@
 
 #include <google/protobuf/timestamp.pb.h>
 
+#include <cstdint>
+
 #include "core/clock.h"
 
 namespace tally {
@@ -16,8 +18,12 @@ inline void set_proto_time(google::protobuf::Timestamp& out, Timestamp t) {
   out.set_nanos(static_cast<int>(rest * 1000));
 }
 
+inline Timestamp from_proto_time(std::int64_t seconds, std::int32_t nanos) {
+  return Timestamp(std::chrono::microseconds(seconds * 1'000'000 + nanos / 1000));
+}
+
 inline Timestamp from_proto_time(const google::protobuf::Timestamp& t) {
-  return Timestamp(std::chrono::microseconds(t.seconds() * 1'000'000 + t.nanos() / 1000));
+  return from_proto_time(t.seconds(), t.nanos());
 }
 
 }  // namespace tally

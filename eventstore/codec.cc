@@ -232,10 +232,7 @@ Status decode_event(std::string_view bytes, RecordedEvent& e) {
       return fail(Code::corruption, "stored event does not parse as tally.v1.Event");
   if (!in.ConsumedEntireMessage())
     return fail(Code::corruption, "stored event does not parse as tally.v1.Event");
-  google::protobuf::Timestamp t;
-  t.set_seconds(seconds);
-  t.set_nanos(nanos);
-  e.recorded_at = from_proto_time(t);
+  e.recorded_at = from_proto_time(seconds, nanos);
   return {};
 }
 
