@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # HTTP benchmark (issue 4): wrk with keep-alive and 64 connections against the example
 # counter's command endpoint (each answer after its fsync) and against /healthz (the framing
-# ceiling), in the same run. Usage: scripts/bench_http.sh [PATH/TO/tally] [SECONDS]
+# ceiling), in the same run. Usage: ROUNDS=3 scripts/bench_http.sh [PATH/TO/tally] [SECONDS]
+# [tally serve flags...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tally=${1:-build/release/tools/tally}
@@ -21,7 +22,9 @@ request = function()
 end
 LUA
 
-echo "wrk, 64 connections, 2 threads, ${seconds}s each, keep-alive, fsync on"
-health=$(run "GET /healthz" "http://127.0.0.1:$port/healthz")
-command=$(run "POST increment (command)" -s "$dir/command.lua" "http://127.0.0.1:$port")
-awk -v c="$command" -v h="$health" 'BEGIN { printf "command / healthz = %.2f (target >= 0.5)\n", c / h }'
+echo "wrk, 64 connections, 2 threads, ${seconds}s a run, ${ROUNDS:-3} interleaved runs each" \
+  "(median shown), keep-alive, fsync on"
+rounds "GET /healthz=http://127.0.0.1:$port/healthz" \
+  "POST increment (command)=-s $dir/command.lua http://127.0.0.1:$port"
+awk -v c="${rate[POST increment (command)]}" -v h="${rate[GET /healthz]}" \
+  'BEGIN { printf "command / healthz = %.2f (target >= 0.5)\n", c / h }'

@@ -1,7 +1,10 @@
 # Sourced by the HTTP benchmarks: starts `tally serve` on a free loopback port in a temporary
 # data dir (stopped and removed on exit), and runs wrk against it.
 #   start_server TALLY [SERVE FLAGS...]   sets $dir, $port, $key (the admin key)
-#   run NAME WRK-ARGS...                  prints a line to stderr, echoes req/s
+#   rounds NAME=WRK-ARGS...               runs each workload ROUNDS times (default 3),
+#                                         interleaved, and sets rate[NAME] to the median run
+# Interleaving matters on a shared machine: a noisy minute then hits every workload alike
+# instead of one of them, so the ratios of medians hold better than those of single runs.
 start_server() {
   local tally=$1
   shift
@@ -15,16 +18,35 @@ start_server() {
   key=$(cat "$dir/data/admin.key")
 }
 
-run() {  # name, wrk args...
-  local name=$1
-  shift
+wrk_once() {  # wrk args... → "rate p50 p99 errors"
   local report
   report=$(wrk -t 2 -c 64 -d "${seconds}s" --latency "$@")
   local rate p50 p99 errors
   rate=$(awk '/Requests\/sec/ {print $2}' <<<"$report")
   p50=$(awk '$1 == "50%" {print $2}' <<<"$report")
   p99=$(awk '$1 == "99%" {print $2}' <<<"$report")
-  errors=$(grep -E "Non-2xx|Socket errors" <<<"$report" || true)
-  printf '%-32s %12s req/s   p50 %8s   p99 %8s  %s\n' "$name" "$rate" "$p50" "$p99" "$errors" >&2
-  echo "$rate"
+  errors=$(grep -E "Non-2xx|Socket errors" <<<"$report" | tr -s ' ' | tr '\n' ' ' || true)
+  echo "$rate $p50 $p99 $errors"
+}
+
+declare -A rate
+rounds() {  # NAME=ARGS... (ARGS split on spaces)
+  local n=${ROUNDS:-3} names=() spec name
+  declare -A runs
+  for ((i = 1; i <= n; i++)); do
+    for spec in "$@"; do
+      name=${spec%%=*}
+      # shellcheck disable=SC2086
+      runs[$name]+="$(wrk_once ${spec#*=})"$'\n'
+      ((i == 1)) && names+=("$name")
+    done
+  done
+  for name in "${names[@]}"; do
+    local median
+    median=$(sort -g <<<"${runs[$name]%$'\n'}" | sed -n "$(((n + 1) / 2))p")
+    read -r r p50 p99 errors <<<"$median"
+    rate[$name]=$r
+    printf '%-30s %10s req/s   p50 %8s   p99 %8s  %s(runs: %s)\n' "$name" "$r" "$p50" "$p99" \
+      "$errors" "$(awk '{printf "%s ", $1}' <<<"${runs[$name]}")"
+  done
 }

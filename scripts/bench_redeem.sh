@@ -2,7 +2,7 @@
 # HTTP benchmark (issue 5): wrk with keep-alive and 64 connections against
 # POST /api/v1/coupon/redeem, each answer after its fsync, over 10,000 balance coupons picked
 # at random (distinct) and over one coupon (hot), next to the /healthz ceiling in the same run.
-# Usage: scripts/bench_redeem.sh [PATH/TO/tally] [SECONDS] [tally serve flags...]
+# Usage: ROUNDS=3 scripts/bench_redeem.sh [PATH/TO/tally] [SECONDS] [tally serve flags...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tally=${1:-build/release/tools/tally}
@@ -60,10 +60,12 @@ LUA
 redeem_script D 'string.format("BENCH-%05d", math.random(0, 9999))' >"$dir/distinct.lua"
 redeem_script H '"BENCH-HOT"' >"$dir/hot.lua"
 
-echo "wrk, 64 connections, 2 threads, ${seconds}s each, keep-alive, fsync on"
-health=$(run "GET /healthz" "http://127.0.0.1:$port/healthz")
-distinct=$(run "POST redeem, 10k coupons" -s "$dir/distinct.lua" "http://127.0.0.1:$port")
-hot=$(run "POST redeem, one hot coupon" -s "$dir/hot.lua" "http://127.0.0.1:$port")
-awk -v d="$distinct" -v h="$health" -v t="$hot" 'BEGIN {
+echo "wrk, 64 connections, 2 threads, ${seconds}s a run, ${ROUNDS:-3} interleaved runs each" \
+  "(median shown), keep-alive, fsync on"
+rounds "GET /healthz=http://127.0.0.1:$port/healthz" \
+  "POST redeem, 10k coupons=-s $dir/distinct.lua http://127.0.0.1:$port" \
+  "POST redeem, one hot coupon=-s $dir/hot.lua http://127.0.0.1:$port"
+awk -v d="${rate[POST redeem, 10k coupons]}" -v h="${rate[GET /healthz]}" \
+  -v t="${rate[POST redeem, one hot coupon]}" 'BEGIN {
   printf "distinct / healthz = %.2f (target >= 0.5), hot / distinct = %.2f (target >= 0.5)\n",
          d / h, t / d }'
