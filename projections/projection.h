@@ -32,6 +32,8 @@ class Rows {
   void put(std::string_view key, std::string_view value);
   void erase(std::string_view key);
 
+  // Whether anything was put or erased since the last write_to.
+  bool changed() const { return !changed_.empty(); }
   // Adds the changes since the last call to `batch` (under the model's prefix).
   void write_to(eventstore::KvBatch& batch);
   // After the batch is stored: reads of rows not remembered go to `base`, which includes it.

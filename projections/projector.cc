@@ -73,18 +73,26 @@ Result<Projector::Generation> Projector::serving() const {
 }
 
 Result<View> Projector::view() const {
+  // Read before the snapshot: the rows it holds are at least those at `reached`, and events
+  // up to `reached` past the stored checkpoint changed none of them.
+  const Position reached = position_.load();
   auto snapshot = store_.snapshot();
   auto gen_text = snapshot->get(generation_key());
   if (!gen_text) return tl::unexpected(gen_text.error());
   const std::uint64_t gen = *gen_text ? parse_number<std::uint64_t>(**gen_text).value_or(0) : 1;
   auto checkpoint = snapshot->get(checkpoint_key(gen));
   if (!checkpoint) return tl::unexpected(checkpoint.error());
-  const Position position(*checkpoint ? parse_number<std::uint64_t>(**checkpoint).value_or(0) : 0);
-  return View(std::move(snapshot), rows_prefix(gen), position);
+  const Position stored(*checkpoint ? parse_number<std::uint64_t>(**checkpoint).value_or(0) : 0);
+  const bool serving = gen == generation_.load();
+  return View(std::move(snapshot), rows_prefix(gen),
+              serving ? std::max(stored, reached) : stored);
 }
 
 Result<Position> Projector::apply_range(std::uint64_t gen, Position from, Position until,
-                                        const std::function<void(Position)>& applied) {
+                                        const std::function<void(Position)>& applied,
+                                        Checkpoints checkpoints) {
+  // Bounds what a restart reads again when the model ignores a long run of events.
+  constexpr std::uint64_t kCheckpointAtLeastEvery = 65536;
   // Reading and decoding cost several times what applying does, so the next pages are read
   // and decoded on other threads while this one applies: positions are gap-free up to
   // `until` (<= head), so every page's bounds are known before it is read.
@@ -131,11 +139,17 @@ Result<Position> Projector::apply_range(std::uint64_t gen, Position from, Positi
     }
     at = events->back().position;
     spare.push_back(std::move(*events));
-    eventstore::KvBatch batch;
-    rows.write_to(batch);
-    batch.put(checkpoint_key(gen), std::to_string(at.value));
-    if (auto ok = store_.write(std::move(batch)); !ok) return tl::unexpected(ok.error());
-    rows.rebase(store_.snapshot());
+    const bool lazy = checkpoints == Checkpoints::when_rows_change;
+    if (!lazy || rows.changed() || at.value - checkpointed_.value >= kCheckpointAtLeastEvery) {
+      const bool changed = rows.changed();
+      eventstore::KvBatch batch;
+      rows.write_to(batch);
+      batch.put(checkpoint_key(gen), std::to_string(at.value));
+      if (auto ok = store_.write(std::move(batch)); !ok) return tl::unexpected(ok.error());
+      if (lazy) checkpointed_ = at;
+      if (lazy && changed) ++writes_;  // announced by `applied`, under the mutex
+      rows.rebase(store_.snapshot());
+    }
     applied(at);
   }
   // Stopping: pages still being read are waited for by their futures' destructors.
@@ -160,6 +174,7 @@ Status Projector::start() {
   if (!gen) return tl::unexpected(gen.error());
   generation_ = gen->number;
   position_ = gen->position;
+  checkpointed_ = gen->position;
   head_at_start_ = log_.head();
   follower_ = std::thread([this] { follow(); });
   return {};
@@ -185,6 +200,7 @@ void Projector::follow() {
       // Stopped half way: the copy is not at `at`, so it must not serve (it is rebuilt again).
       if (*caught_up != at) return;
       if (auto ok = switch_to(*rebuilt, at); !ok) return fail(ok.error());
+      checkpointed_ = at;
       std::lock_guard lock(mutex_);
       rebuilding_ = false;
       rebuild_progress_.reset();
@@ -197,7 +213,7 @@ void Projector::follow() {
           position_ = p;
         }
         advanced_.notify_all();
-      });
+      }, Checkpoints::when_rows_change);
       if (!reached) return fail(reached.error());
       at = *reached;
       continue;
@@ -218,6 +234,11 @@ Status Projector::switch_to(std::uint64_t gen, Position built) {
   batch.erase(checkpoint_key(old));
   if (auto ok = store_.write(std::move(batch)); !ok) return ok;
   generation_ = gen;
+  {
+    std::lock_guard lock(mutex_);  // a waiter between its check and its sleep must hear this
+    ++writes_;
+  }
+  advanced_.notify_all();
   return {};
 }
 
@@ -291,6 +312,11 @@ Position Projector::wait_for(Position position, std::chrono::milliseconds timeou
   std::unique_lock lock(mutex_);
   advanced_.wait_for(lock, timeout, [&] { return position_.load() >= position || error_; });
   return position_.load();
+}
+
+void Projector::wait_for_write(std::uint64_t seen, std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(mutex_);
+  advanced_.wait_for(lock, timeout, [&] { return writes_.load() != seen || error_; });
 }
 
 void Projector::rebuild_failed(Error error) {

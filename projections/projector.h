@@ -5,6 +5,13 @@
 // including events the model ignores) at "c/<name>/<generation>", the serving generation at
 // "g/<name>". Rows and checkpoint go in one batch, so after a crash the model resumes exactly
 // where its rows end: every event takes effect once.
+//
+// While following the log, a step over events that change no row writes nothing (the
+// checkpoint is brought forward only every so many events): most events concern other
+// models, and writing a checkpoint for each commit cost more than the model's own work.
+// The position it reached is known in memory, and a View takes it into account: rows the
+// step did not change are the rows at that position. After a restart the ignored events are
+// read again and ignored again.
 #pragma once
 
 #include <atomic>
@@ -77,6 +84,10 @@ class Projector {
   Position position() const { return position_.load(); }
   // Waits (bounded) until the model reflects `position`; returns the position it reached.
   Position wait_for(Position position, std::chrono::milliseconds timeout) const;
+  // How many times rows have been written. A reader that acts on the rows takes this before
+  // reading them, then waits for it to move: steps that change no row do not wake it.
+  std::uint64_t writes() const { return writes_.load(); }
+  void wait_for_write(std::uint64_t seen, std::chrono::milliseconds timeout) const;
   Result<View> view() const;
   ProjectorStatus status() const;
 
@@ -92,9 +103,11 @@ class Projector {
     Position position;
   };
   Result<Generation> serving() const;
+  enum class Checkpoints { every_step, when_rows_change };
   // Applies log events after `from` up to `until` (inclusive) to generation `gen`.
   Result<Position> apply_range(std::uint64_t gen, Position from, Position until,
-                               const std::function<void(Position)>& applied);
+                               const std::function<void(Position)>& applied,
+                               Checkpoints checkpoints = Checkpoints::every_step);
   Status build(std::uint64_t gen, const std::function<void(const Progress&)>& progress);
   Status switch_to(std::uint64_t gen, Position built);
   void follow();
@@ -112,6 +125,8 @@ class Projector {
 
   std::atomic<Position> position_{Position(0)};
   std::atomic<std::uint64_t> generation_{0};
+  std::atomic<std::uint64_t> writes_{0};
+  Position checkpointed_;  // the serving copy's stored checkpoint; follower thread only
   Position head_at_start_;
   mutable std::mutex mutex_;
   mutable std::condition_variable advanced_;

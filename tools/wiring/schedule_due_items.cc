@@ -6,6 +6,7 @@ namespace tally::wiring {
 
 Result<std::vector<commands::DueItem>> ScheduleDueItems::due(Timestamp until,
                                                              std::size_t max) const {
+  seen_ = schedules_.writes();
   auto view = schedules_.view();
   if (!view) return tl::unexpected(view.error());
   projections::Schedules::Query query;
@@ -32,7 +33,8 @@ Result<std::optional<Timestamp>> ScheduleDueItems::next_due() const {
 }
 
 void ScheduleDueItems::wait_for_change(std::chrono::milliseconds timeout) const {
-  schedules_.wait_for(schedules_.position().next(), timeout);
+  // Not on every step of the projector: most commits schedule nothing.
+  schedules_.wait_for_write(seen_, timeout);
 }
 
 }  // namespace tally::wiring

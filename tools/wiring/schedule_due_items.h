@@ -2,6 +2,8 @@
 // commands/ and projections/ meet (design.md: tools/ wires them).
 #pragma once
 
+#include <atomic>
+
 #include "commands/due_items.h"
 #include "projections/projector.h"
 
@@ -18,6 +20,8 @@ class ScheduleDueItems final : public commands::DueItems {
 
  private:
   const projections::Projector& schedules_;
+  // The schedules' write count when due() last read them: wait_for_change waits for it to move.
+  mutable std::atomic<std::uint64_t> seen_{0};
 };
 
 }  // namespace tally::wiring
