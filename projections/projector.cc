@@ -220,8 +220,17 @@ void Projector::follow() {
     }
     // Wakes as soon as something is committed; the timeout only bounds how late a stop or a
     // finished rebuild is noticed.
-    log_.wait_beyond(at, std::chrono::milliseconds(100));
+    if (log_.wait_beyond(at, std::chrono::milliseconds(100)) > at) gather();
   }
+}
+
+void Projector::gather() {
+  // A busy log commits every millisecond or so; reading each commit on its own costs a read
+  // per model per commit. Unless a reader is waiting for a position, let commits gather
+  // briefly: the model is then a few milliseconds behind, which no reader asked it not to be.
+  constexpr auto kGatherFor = std::chrono::milliseconds(5);
+  std::unique_lock lock(mutex_);
+  wanted_.wait_for(lock, kGatherFor, [&] { return waiting_ > 0 || stopping_ || rebuilt_; });
 }
 
 Status Projector::switch_to(std::uint64_t gen, Position built) {
@@ -310,7 +319,11 @@ Status Projector::rebuild_now(const std::function<void(const Progress&)>& progre
 
 Position Projector::wait_for(Position position, std::chrono::milliseconds timeout) const {
   std::unique_lock lock(mutex_);
+  if (position_.load() >= position) return position_.load();
+  ++waiting_;
+  wanted_.notify_one();
   advanced_.wait_for(lock, timeout, [&] { return position_.load() >= position || error_; });
+  --waiting_;
   return position_.load();
 }
 

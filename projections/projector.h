@@ -11,7 +11,8 @@
 // models, and writing a checkpoint for each commit cost more than the model's own work.
 // The position it reached is known in memory, and a View takes it into account: rows the
 // step did not change are the rows at that position. After a restart the ignored events are
-// read again and ignored again.
+// read again and ignored again. Unless a reader waits for a position, the follower lets
+// commits gather for a few milliseconds before reading them, so one read serves many.
 #pragma once
 
 #include <atomic>
@@ -111,6 +112,7 @@ class Projector {
   Status build(std::uint64_t gen, const std::function<void(const Progress&)>& progress);
   Status switch_to(std::uint64_t gen, Position built);
   void follow();
+  void gather();  // lets commits gather before the next step, unless someone waits
   void fail(Error error);            // the serving copy stops
   void rebuild_failed(Error error);  // the copy being built is dropped; serving goes on
 
@@ -130,6 +132,8 @@ class Projector {
   Position head_at_start_;
   mutable std::mutex mutex_;
   mutable std::condition_variable advanced_;
+  mutable std::condition_variable wanted_;  // a reader began waiting for a position
+  mutable std::size_t waiting_ = 0;         // readers in wait_for
   std::optional<Error> error_;          // the serving copy stopped
   std::optional<Error> rebuild_error_;  // the last rebuild failed; the serving copy is fine
   std::optional<Progress> rebuild_progress_;
