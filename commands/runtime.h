@@ -96,7 +96,7 @@ class CommandBus {
     idle_.wait(lock, [&] { return inflight_ == 0; });
   }
 
-  // `done` runs on a shard thread: keep it short.
+  // `done` runs on a shard thread or, for answers known at once, on this one: keep it short.
   void execute_async(Command command, Context context, Done done) {
     {
       std::lock_guard lock(inflight_mutex_);
@@ -105,7 +105,8 @@ class CommandBus {
     auto job = std::make_shared<Job>(std::move(command), std::move(context), std::move(done));
     job->stream = D::stream(job->command);
     job->shard = shards_.shard_of(job->stream);
-    shards_.post(job->shard, [this, job] { run(job); });
+    // Usually decided right here: the caller's thread is awake already, the shard's is not.
+    shards_.run_here_or_post(job->shard, [this, job] { run(job); });
   }
 
   Result<Outcome> execute(Command command, Context context = {}) {

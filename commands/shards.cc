@@ -42,16 +42,39 @@ void Shards::post(std::size_t shard, std::function<void()> task) {
   s.wake.notify_one();
 }
 
+void Shards::run_here_or_post(std::size_t shard, std::function<void()> task) {
+  Shard& s = *shards_[shard % shards_.size()];
+  std::unique_lock lock(s.mutex);
+  s.tasks.push_back(std::move(task));
+  if (s.running || s.stopping) {
+    s.wake.notify_one();  // the runner may be the thread, about to wait again
+    return;
+  }
+  s.running = true;
+  Tasks tasks;
+  tasks.swap(s.tasks);
+  lock.unlock();
+  for (auto& t : tasks) t();
+  lock.lock();
+  s.running = false;
+  // Under the lock, as in post(). A stopping thread waits for this runner to finish, too.
+  if (!s.tasks.empty() || s.stopping) s.wake.notify_one();
+}
+
 void Shards::run(Shard& shard) {
   std::unique_lock lock(shard.mutex);
   for (;;) {
-    shard.wake.wait(lock, [&] { return shard.stopping || !shard.tasks.empty(); });
+    shard.wake.wait(lock, [&] {
+      return (shard.stopping && !shard.running) || (!shard.tasks.empty() && !shard.running);
+    });
     if (shard.tasks.empty()) return;  // stopping, and everything posted has run
-    std::deque<std::function<void()>> tasks;
+    shard.running = true;
+    Tasks tasks;
     tasks.swap(shard.tasks);
     lock.unlock();
     for (auto& task : tasks) task();
     lock.lock();
+    shard.running = false;
   }
 }
 
