@@ -19,6 +19,7 @@ void LogNotifier::stop() {
   {
     std::lock_guard lock(mutex_);
     all.swap(waiting_);
+    someone_waits_.notify_one();
   }
   for (auto& [after, wake] : all) wake();
 }
@@ -29,6 +30,7 @@ void LogNotifier::notify_beyond(Position after, std::function<void()> wake) {
     // Checked under the lock the loop takes to collect: a commit cannot slip in between.
     if (!stopping_ && log_.head() <= after) {
       waiting_.emplace_back(after, std::move(wake));
+      someone_waits_.notify_one();
       return;
     }
   }
@@ -38,8 +40,14 @@ void LogNotifier::notify_beyond(Position after, std::function<void()> wake) {
 void LogNotifier::loop() {
   Position seen(0);
   while (!stopping_) {
+    {
+      // With no stream waiting, commits are none of this thread's business: waking for each
+      // would cost a thread switch per commit.
+      std::unique_lock lock(mutex_);
+      someone_waits_.wait(lock, [&] { return !waiting_.empty() || stopping_; });
+    }
     // Waiters are checked against the head after every wait, not only after a change seen
-    // here: one may have registered before this thread first read the head.
+    // here: one may have registered after this thread last read the head.
     const Position head = log_.wait_beyond(seen, std::chrono::milliseconds(200));
     seen = head;
     std::vector<std::function<void()>> due;

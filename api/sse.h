@@ -5,6 +5,7 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -32,6 +33,7 @@ class LogNotifier {
 
   const eventstore::Reader& log_;
   std::mutex mutex_;
+  std::condition_variable someone_waits_;
   std::vector<std::pair<Position, std::function<void()>>> waiting_;
   std::atomic<bool> stopping_{false};
   std::thread thread_;
