@@ -37,6 +37,7 @@ class Rows {
   // Adds the changes since the last call to `batch` (under the model's prefix).
   void write_to(eventstore::KvBatch& batch);
   // After the batch is stored: reads of rows not remembered go to `base`, which includes it.
+  // A null base lets go of the store until the next rebase; reads must wait for that.
   void rebase(std::unique_ptr<eventstore::KvSnapshot> base);
 
  private:

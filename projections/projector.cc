@@ -90,7 +90,7 @@ Result<View> Projector::view() const {
 
 Result<Position> Projector::apply_range(std::uint64_t gen, Position from, Position until,
                                         const std::function<void(Position)>& applied,
-                                        Checkpoints checkpoints) {
+                                        Rows* live) {
   // Bounds what a restart reads again when the model ignores a long run of events.
   constexpr std::uint64_t kCheckpointAtLeastEvery = 65536;
   // Reading and decoding cost several times what applying does, so the next pages are read
@@ -120,7 +120,18 @@ Result<Position> Projector::apply_range(std::uint64_t gen, Position from, Positi
     }
   };
   Position at = from;
-  Rows rows(store_.snapshot(), rows_prefix(gen));
+  std::optional<Rows> own;
+  Rows& rows = live ? *live : own.emplace(store_.snapshot(), rows_prefix(gen));
+  if (live) rows.rebase(store_.snapshot());
+  // Not held between steps: a snapshot kept while the model idles would keep every row the
+  // other models overwrite meanwhile from being compacted away.
+  struct Release {
+    Rows* rows;
+    ~Release() {
+      if (rows) rows->rebase(nullptr);
+    }
+  } release{live};
+  const bool lazy = live != nullptr;
   for (ask_ahead(); !pages.empty() && !stopping_; ask_ahead()) {
     auto events = pages.front().get();
     pages.pop_front();
@@ -139,7 +150,6 @@ Result<Position> Projector::apply_range(std::uint64_t gen, Position from, Positi
     }
     at = events->back().position;
     spare.push_back(std::move(*events));
-    const bool lazy = checkpoints == Checkpoints::when_rows_change;
     if (!lazy || rows.changed() || at.value - checkpointed_.value >= kCheckpointAtLeastEvery) {
       const bool changed = rows.changed();
       eventstore::KvBatch batch;
@@ -182,6 +192,7 @@ Status Projector::start() {
 
 void Projector::follow() {
   Position at = position_;
+  std::optional<Rows> live;  // of the serving copy
   while (!stopping_) {
     std::optional<std::uint64_t> rebuilt;
     Position built;
@@ -201,19 +212,21 @@ void Projector::follow() {
       if (*caught_up != at) return;
       if (auto ok = switch_to(*rebuilt, at); !ok) return fail(ok.error());
       checkpointed_ = at;
+      live.reset();  // those were the old copy's rows
       std::lock_guard lock(mutex_);
       rebuilding_ = false;
       rebuild_progress_.reset();
     }
     const Position head = log_.head();
     if (head > at) {
+      if (!live) live.emplace(nullptr, rows_prefix(generation_));
       auto reached = apply_range(generation_, at, head, [&](Position p) {
         {
           std::lock_guard lock(mutex_);
           position_ = p;
         }
         advanced_.notify_all();
-      }, Checkpoints::when_rows_change);
+      }, &*live);
       if (!reached) return fail(reached.error());
       at = *reached;
       continue;

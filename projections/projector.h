@@ -104,11 +104,12 @@ class Projector {
     Position position;
   };
   Result<Generation> serving() const;
-  enum class Checkpoints { every_step, when_rows_change };
-  // Applies log events after `from` up to `until` (inclusive) to generation `gen`.
+  // Applies log events after `from` up to `until` (inclusive) to generation `gen`. `live`:
+  // the follower's rows of the serving copy, kept from step to step so that rows read once
+  // stay known; steps with it write checkpoints only when rows change (see above).
   Result<Position> apply_range(std::uint64_t gen, Position from, Position until,
                                const std::function<void(Position)>& applied,
-                               Checkpoints checkpoints = Checkpoints::every_step);
+                               Rows* live = nullptr);
   Status build(std::uint64_t gen, const std::function<void(const Progress&)>& progress);
   Status switch_to(std::uint64_t gen, Position built);
   void follow();
