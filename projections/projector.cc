@@ -84,13 +84,11 @@ Result<View> Projector::view() const {
   if (!checkpoint) return tl::unexpected(checkpoint.error());
   const Position stored(*checkpoint ? parse_number<std::uint64_t>(**checkpoint).value_or(0) : 0);
   const bool serving = gen == generation_.load();
-  return View(std::move(snapshot), rows_prefix(gen),
-              serving ? std::max(stored, reached) : stored);
+  return View(std::move(snapshot), rows_prefix(gen), serving ? std::max(stored, reached) : stored);
 }
 
 Result<Position> Projector::apply_range(std::uint64_t gen, Position from, Position until,
-                                        const std::function<void(Position)>& applied,
-                                        Rows* live) {
+                                        const std::function<void(Position)>& applied, Rows* live) {
   // Bounds what a restart reads again when the model ignores a long run of events.
   constexpr std::uint64_t kCheckpointAtLeastEvery = 65536;
   // Reading and decoding cost several times what applying does, so the next pages are read
@@ -220,13 +218,16 @@ void Projector::follow() {
     const Position head = log_.head();
     if (head > at) {
       if (!live) live.emplace(nullptr, rows_prefix(generation_));
-      auto reached = apply_range(generation_, at, head, [&](Position p) {
-        {
-          std::lock_guard lock(mutex_);
-          position_ = p;
-        }
-        advanced_.notify_all();
-      }, &*live);
+      auto reached = apply_range(
+          generation_, at, head,
+          [&](Position p) {
+            {
+              std::lock_guard lock(mutex_);
+              position_ = p;
+            }
+            advanced_.notify_all();
+          },
+          &*live);
       if (!reached) return fail(reached.error());
       at = *reached;
       continue;

@@ -108,13 +108,12 @@ class Projector {
   // the follower's rows of the serving copy, kept from step to step so that rows read once
   // stay known; steps with it write checkpoints only when rows change (see above).
   Result<Position> apply_range(std::uint64_t gen, Position from, Position until,
-                               const std::function<void(Position)>& applied,
-                               Rows* live = nullptr);
+                               const std::function<void(Position)>& applied, Rows* live = nullptr);
   Status build(std::uint64_t gen, const std::function<void(const Progress&)>& progress);
   Status switch_to(std::uint64_t gen, Position built);
   void follow();
-  void gather();  // lets commits gather before the next step, unless someone waits
-  void fail(Error error);            // the serving copy stops
+  void gather();           // lets commits gather before the next step, unless someone waits
+  void fail(Error error);  // the serving copy stops
   void rebuild_failed(Error error);  // the copy being built is dropped; serving goes on
 
   std::string rows_prefix(std::uint64_t gen) const;
@@ -135,8 +134,8 @@ class Projector {
   mutable std::condition_variable advanced_;
   mutable std::condition_variable wanted_;  // a reader began waiting for a position
   mutable std::size_t waiting_ = 0;         // readers in wait_for
-  std::optional<Error> error_;          // the serving copy stopped
-  std::optional<Error> rebuild_error_;  // the last rebuild failed; the serving copy is fine
+  std::optional<Error> error_;              // the serving copy stopped
+  std::optional<Error> rebuild_error_;      // the last rebuild failed; the serving copy is fine
   std::optional<Progress> rebuild_progress_;
   std::optional<std::uint64_t> rebuilt_;  // a generation built up to rebuilt_position_
   Position rebuilt_position_;
