@@ -243,7 +243,7 @@ std::optional<Result<AppendResult>> Writer::stage(Pending& pending) {
 }
 
 void Writer::answer(Batch& batch) {
-  {
+  if (!batch.keys.empty()) {
     // Before anyone hears back: a retry with the same key must find the stored record, not
     // follow a batch that has already been answered.
     std::lock_guard lock(mutex_);
