@@ -15,6 +15,7 @@
 #include "api/problem.h"
 #include "api/wait_pool.h"
 #include "core/clock.h"
+#include "eventstore/keys.h"
 #include "eventstore/reader.h"
 #include "projections/projector.h"
 
@@ -56,6 +57,7 @@ struct ApiContext {
   Metrics& metrics;
   WaitPool& waits;
   InflightGate& commands;
+  const eventstore::KeyStore& subject_keys;  // opens PII for the log's readers (event_json.h)
   // Every read model the server runs (api_keys and schedules among them).
   std::vector<projections::Projector*> projectors = {};
   const projections::Projector* schedules = nullptr;

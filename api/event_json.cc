@@ -1,10 +1,59 @@
 #include "api/event_json.h"
 
+#include <openssl/evp.h>
+
 #include "core/payload_json.h"
+#include "core/pii.h"
 
 namespace tally::api {
+namespace {
 
-nlohmann::json event_json(const eventstore::RecordedEvent& e) {
+constexpr std::string_view kSealed = "sealed_";
+
+std::optional<std::string> from_base64(const std::string& text) {
+  if (text.size() % 4 != 0) return std::nullopt;
+  std::string out(text.size() / 4 * 3, '\0');
+  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(text.data()),
+                                static_cast<int>(text.size()));
+  if (n < 0) return std::nullopt;
+  // EVP_DecodeBlock counts the padding as zero bytes.
+  std::size_t size = static_cast<std::size_t>(n);
+  for (auto it = text.rbegin(); it != text.rend() && *it == '=' && size > 0; ++it) --size;
+  out.resize(size);
+  return out;
+}
+
+void open_pii(const eventstore::RecordedEvent& e, const eventstore::KeyStore& keys,
+              nlohmann::json& data) {
+  if (!data.is_object()) return;
+  const auto dash = e.stream.find('-');
+  if (dash == std::string::npos) return;
+  const std::string subject = e.stream.substr(0, dash) + ":" + e.stream.substr(dash + 1);
+  std::optional<Result<SubjectKey>> key;  // looked up at the first sealed field
+  std::vector<std::string> sealed;
+  for (const auto& [name, value] : data.items())
+    if (name.starts_with(kSealed) && value.is_string()) sealed.push_back(name);
+  for (const auto& name : sealed) {
+    if (!key) key = keys.get(subject);
+    const std::string field = name.substr(kSealed.size());
+    if (!*key) {
+      if (key->error().code != Code::subject_erased) return;  // no subject key: not PII
+      data[field] = "[erased]";
+    } else {
+      auto bytes = from_base64(data[name].get<std::string>());
+      auto opened = bytes ? open_sealed(**key, {subject, e.event_id, field}, *bytes)
+                          : Result<std::string>(fail(Code::decryption_failed, "not base64"));
+      data[field] = opened ? nlohmann::json(std::move(*opened)) : nlohmann::json("[unreadable]");
+    }
+    data.erase(name);
+  }
+}
+
+}  // namespace
+
+nlohmann::json event_json(const eventstore::RecordedEvent& e,
+                          const eventstore::KeyStore& subject_keys) {
   // Domain events are protobuf, rendered by their type; the API's own key events are JSON.
   nlohmann::json data;
   if (auto rendered = payload_json(e.type, e.payload)) {
@@ -14,6 +63,7 @@ nlohmann::json event_json(const eventstore::RecordedEvent& e) {
     if (data.is_discarded())
       data = "[not renderable: " + std::string(code_name(rendered.error().code)) + "]";
   }
+  open_pii(e, subject_keys, data);
   return nlohmann::json{{"position", e.position.value},
                         {"stream", e.stream},
                         {"version", e.version.value},

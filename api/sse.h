@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "api/http.h"
+#include "eventstore/keys.h"
 #include "eventstore/reader.h"
 
 namespace tally::api {
@@ -42,9 +43,14 @@ class LogNotifier {
 // The events from `next` on, as SSE messages: `id: <position>` and `data: <event JSON>`.
 class LogEventStream final : public ResponseStream {
  public:
-  LogEventStream(const eventstore::Reader& log, LogNotifier& notifier, Position next,
+  LogEventStream(const eventstore::Reader& log, const eventstore::KeyStore& subject_keys,
+                 LogNotifier& notifier, Position next,
                  std::chrono::milliseconds heartbeat = std::chrono::seconds(15))
-      : log_(log), notifier_(notifier), next_(next), heartbeat_(heartbeat) {}
+      : log_(log),
+        subject_keys_(subject_keys),
+        notifier_(notifier),
+        next_(next),
+        heartbeat_(heartbeat) {}
 
   std::optional<std::string> poll() override;
   void notify_when_ready(std::function<void()> wake) override;
@@ -52,6 +58,7 @@ class LogEventStream final : public ResponseStream {
 
  private:
   const eventstore::Reader& log_;
+  const eventstore::KeyStore& subject_keys_;
   LogNotifier& notifier_;
   Position next_;
   const std::chrono::milliseconds heartbeat_;

@@ -164,7 +164,7 @@ int run(const Settings& s) {
   bus_options.shards = s.command_shards;
   if (s.example_domain) counters.emplace(**log, bus_options);
 
-  api::ApiContext ctx{**log, clock, auth, metrics, *waits, gate};
+  api::ApiContext ctx{**log, clock, auth, metrics, *waits, gate, (*log)->keys()};
   for (auto& p : projectors) ctx.projectors.push_back(p.get());
   ctx.schedules = schedules;
   ctx.test_clock = s.test_clock ? &test_clock : nullptr;

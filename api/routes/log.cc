@@ -34,7 +34,7 @@ Response read_log(const ApiContext& ctx, const Request& request, Position head) 
       ++scanned;
       if (prefix && e.stream.compare(0, prefix->size(), *prefix) != 0) continue;
       if (type && e.type != *type) continue;
-      events.push_back(event_json(e));
+      events.push_back(event_json(e, ctx.subject_keys));
     }
   }
   Json body{{"events", std::move(events)}, {"as_of_position", head.value}};
@@ -64,7 +64,7 @@ Response read_stream(const ApiContext& ctx, const Request& request, Position hea
       next = e.version.value;
       break;
     }
-    out.push_back(event_json(e));
+    out.push_back(event_json(e, ctx.subject_keys));
   }
   Json body{{"stream", stream}, {"events", std::move(out)}, {"as_of_position", head.value}};
   if (next) body["next"] = *next;
@@ -87,7 +87,7 @@ Response subscribe(const ApiContext& ctx, LogNotifier& notifier, const Request& 
   }
   Response r;
   r.content_type = "text/event-stream";
-  r.stream = std::make_shared<LogEventStream>(ctx.log, notifier, next);
+  r.stream = std::make_shared<LogEventStream>(ctx.log, ctx.subject_keys, notifier, next);
   return r;
 }
 

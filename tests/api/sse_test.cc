@@ -9,6 +9,7 @@
 
 #include "api/context.h"
 #include "api/metrics.h"
+#include "eventstore/support.h"
 
 namespace tally::api {
 namespace {
@@ -59,6 +60,14 @@ class MemoryLog final : public eventstore::Reader {
   std::vector<eventstore::RecordedEvent> events_;
 };
 
+// A subject key store in a temporary dir, for the streams' PII rendering.
+struct Keys {
+  eventstore::test::TempDir dir;
+  std::unique_ptr<eventstore::KeyStore> keys =
+      eventstore::KeyStore::open(dir.path() / "keys").value();
+  const eventstore::KeyStore& store() const { return *keys; }
+};
+
 std::vector<std::uint64_t> ids_in(const std::string& text) {
   std::vector<std::uint64_t> ids;
   for (std::size_t at = text.find("id: "); at != std::string::npos; at = text.find("id: ", at + 1))
@@ -68,9 +77,10 @@ std::vector<std::uint64_t> ids_in(const std::string& text) {
 
 TEST_CASE("an SSE stream sends each event once, id = position, data = the event JSON") {
   MemoryLog log;
+  Keys keys;
   for (int i = 0; i < 300; ++i) log.add("counter-" + std::to_string(i % 3));
   LogNotifier notifier(log);
-  LogEventStream stream(log, notifier, Position(5));
+  LogEventStream stream(log, keys.store(), notifier, Position(5));
   std::string all;
   for (int i = 0; i < 3; ++i) all += *stream.poll();  // pages of at most 256
   CHECK(stream.poll()->empty());                      // caught up: nothing ready
@@ -102,7 +112,8 @@ TEST_CASE("the notifier wakes a caught-up stream on the next commit, at once if 
   notifier.notify_beyond(Position(2), [&] { ++woken; });
   notifier.stop();  // stop wakes everyone, and the streams end
   CHECK(woken == 3);
-  LogEventStream stream(log, notifier, Position(1));
+  Keys keys;
+  LogEventStream stream(log, keys.store(), notifier, Position(1));
   CHECK_FALSE(stream.poll().has_value());
 }
 
