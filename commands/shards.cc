@@ -50,13 +50,7 @@ void Shards::run_here_or_post(std::size_t shard, std::function<void()> task) {
     s.wake.notify_one();  // the runner may be the thread, about to wait again
     return;
   }
-  s.running = true;
-  Tasks tasks;
-  tasks.swap(s.tasks);
-  lock.unlock();
-  for (auto& t : tasks) t();
-  lock.lock();
-  s.running = false;
+  run_queued(s, lock);
   // Under the lock, as in post(). A stopping thread waits for this runner to finish, too.
   if (!s.tasks.empty() || s.stopping) s.wake.notify_one();
 }
@@ -68,14 +62,18 @@ void Shards::run(Shard& shard) {
       return (shard.stopping && !shard.running) || (!shard.tasks.empty() && !shard.running);
     });
     if (shard.tasks.empty()) return;  // stopping, and everything posted has run
-    shard.running = true;
-    Tasks tasks;
-    tasks.swap(shard.tasks);
-    lock.unlock();
-    for (auto& task : tasks) task();
-    lock.lock();
-    shard.running = false;
+    run_queued(shard, lock);
   }
+}
+
+void Shards::run_queued(Shard& shard, std::unique_lock<std::mutex>& lock) {
+  shard.running = true;
+  Tasks tasks;
+  tasks.swap(shard.tasks);
+  lock.unlock();
+  for (auto& task : tasks) task();
+  lock.lock();
+  shard.running = false;
 }
 
 }  // namespace tally::commands

@@ -46,6 +46,8 @@ class Shards {
     std::thread thread;
   };
   static void run(Shard& shard);
+  // With `lock` held on entry and exit: runs what is queued now, unlocked, as the runner.
+  static void run_queued(Shard& shard, std::unique_lock<std::mutex>& lock);
 
   std::vector<std::unique_ptr<Shard>> shards_;
 };

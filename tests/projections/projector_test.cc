@@ -77,6 +77,14 @@ TEST_CASE("wait_for gives up after its timeout and says how far the model got") 
   CHECK(std::chrono::steady_clock::now() - started >= 200ms);
 }
 
+// A log, a views store and the counter totals model, in a temporary dir.
+struct Totals {
+  TempDir dir;
+  std::unique_ptr<eventstore::Log> log = open_log(dir.data());
+  std::unique_ptr<eventstore::KvStore> store = open_store(dir);
+  CounterTotals totals;
+};
+
 // Resets are events CounterTotals ignores: they change no row.
 void append_resets(eventstore::Log& log, int count) {
   using commands::example::Counter;
@@ -87,10 +95,8 @@ void append_resets(eventstore::Log& log, int count) {
 }
 
 TEST_CASE("following events that change no row: views report the position, nothing is lost") {
-  TempDir dir;
-  auto log = open_log(dir.data());
-  auto store = open_store(dir);
-  CounterTotals totals;
+  Totals t;
+  auto& [dir, log, store, totals] = t;
   append_increments(*log, 5);
   {
     Projector projector(*log, *store, totals);
@@ -121,10 +127,8 @@ TEST_CASE("following events that change no row: views report the position, nothi
 }
 
 TEST_CASE("wait_for_write wakes when rows change, and not for events that change none") {
-  TempDir dir;
-  auto log = open_log(dir.data());
-  auto store = open_store(dir);
-  CounterTotals totals;
+  Totals t;
+  auto& [dir, log, store, totals] = t;
   Projector projector(*log, *store, totals);
   REQUIRE(projector.start());
   std::uint64_t seen = projector.writes();
