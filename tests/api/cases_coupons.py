@@ -66,6 +66,18 @@ def test_coupon_issue_and_products():
     expect(post("/api/v1/coupons", {}, None), 401, "unauthorized")
 
 
+def test_transactions_answer_the_whole_range():
+    # The contract has no paging: more than a page's worth (1000) comes back whole.
+    code = issue(kind="balance", face_value=5000)
+    for i in range(1001):
+        expect(pos("redeem", {"coupon_code": code, "transaction_id": "W%d" % i, "amount": 1}), 200)
+    r = pos("transactions", {"coupon_code": code})
+    expect(r, 200)
+    check(len(r.json["transactions"]) == 1001, len(r.json["transactions"]))
+    check({t["transaction_id"] for t in r.json["transactions"]} ==
+          {"W%d" % i for i in range(1001)}, r)
+
+
 def test_balance_coupon_redeem_refund_and_transactions():
     code = issue(kind="balance", face_value=1000)
     r = pos("check", {"coupon_code": code})
