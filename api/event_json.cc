@@ -27,22 +27,21 @@ std::optional<std::string> from_base64(const std::string& text) {
 void open_pii(const eventstore::RecordedEvent& e, const eventstore::KeyStore& keys,
               nlohmann::json& data) {
   if (!data.is_object()) return;
-  const auto dash = e.stream.find('-');
-  if (dash == std::string::npos) return;
-  const std::string subject = e.stream.substr(0, dash) + ":" + e.stream.substr(dash + 1);
-  std::optional<Result<SubjectKey>> key;  // looked up at the first sealed field
   std::vector<std::string> sealed;
   for (const auto& [name, value] : data.items())
     if (name.starts_with(kSealed) && value.is_string()) sealed.push_back(name);
+  const std::string_view category = stream_category(e.stream);
+  if (sealed.empty() || category.size() == e.stream.size()) return;  // most events: no PII
+  const std::string subject = std::string(category) + ":" + e.stream.substr(category.size() + 1);
+  const auto key = keys.get(subject);
+  if (!key && key.error().code != Code::subject_erased) return;  // no subject key: not PII
   for (const auto& name : sealed) {
-    if (!key) key = keys.get(subject);
     const std::string field = name.substr(kSealed.size());
-    if (!*key) {
-      if (key->error().code != Code::subject_erased) return;  // no subject key: not PII
+    if (!key) {
       data[field] = "[erased]";
     } else {
       auto bytes = from_base64(data[name].get<std::string>());
-      auto opened = bytes ? open_sealed(**key, {subject, e.event_id, field}, *bytes)
+      auto opened = bytes ? open_sealed(*key, {subject, e.event_id, field}, *bytes)
                           : Result<std::string>(fail(Code::decryption_failed, "not base64"));
       data[field] = opened ? nlohmann::json(std::move(*opened)) : nlohmann::json("[unreadable]");
     }

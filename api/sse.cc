@@ -71,7 +71,8 @@ std::optional<std::string> LogEventStream::poll() {
   std::string out;
   for (const auto& e : *events) {
     out += "id: " + std::to_string(e.position.value) + "\ndata: ";
-    out += event_json(e, subject_keys_).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    out +=
+        event_json(e, subject_keys_).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     out += "\n\n";
     next_ = e.position.next();
   }

@@ -37,9 +37,11 @@ void Shards::post(std::size_t shard, std::function<void()> task) {
   Shard& s = *shards_[shard % shards_.size()];
   std::lock_guard lock(s.mutex);
   s.tasks.push_back(std::move(task));
-  // Under the lock: the task may finish the owner's last command, and the owner may destroy
-  // this shard, before a notify made after unlocking would run.
-  s.wake.notify_one();
+  // A runner at work finds the task itself (a caller wakes the thread when it is done), so
+  // waking the thread then would only send it back to sleep. Under the lock: the task may
+  // finish the owner's last command, and the owner may destroy this shard, before a notify
+  // made after unlocking would run.
+  if (!s.running) s.wake.notify_one();
 }
 
 void Shards::run_here_or_post(std::size_t shard, std::function<void()> task) {
@@ -47,7 +49,7 @@ void Shards::run_here_or_post(std::size_t shard, std::function<void()> task) {
   std::unique_lock lock(s.mutex);
   s.tasks.push_back(std::move(task));
   if (s.running || s.stopping) {
-    s.wake.notify_one();  // the runner may be the thread, about to wait again
+    if (!s.running) s.wake.notify_one();  // as in post()
     return;
   }
   run_queued(s, lock);
