@@ -148,6 +148,13 @@ Status Balances::apply_coupon(const eventstore::RecordedEvent& event, Rows& rows
 Status Balances::apply_customer(const eventstore::RecordedEvent& event, Rows& rows) {
   const std::string id = views::id_of(event.stream);
   if (event.type == "customer.registered") return add_points(rows, id, 0);
+  if (event.type == "subject.erased") {  // domain.md §6; the coupons themselves stay
+    auto owned = rows.keys(owned_prefix(id));
+    if (!owned) return tl::unexpected(owned.error());
+    for (const auto& key : *owned) rows.erase(key);
+    rows.erase(points_key(id));
+    return {};
+  }
   if (event.type == "points.earned") {
     auto m = payload_as<pb::PointsEarned>(event);
     if (!m) return tl::unexpected(m.error());

@@ -4,6 +4,7 @@
 //
 // Rows: "coupon/<coupon_id>" -> JSON of CouponBalance; "owned/<customer_id>/<coupon_id>" -> ""
 // lists a customer's coupons; "points/<customer_id>" -> the points, from customer.registered on.
+// subject.erased removes the customer's points and owned rows (its coupons stay, as coupons).
 #pragma once
 
 #include <cstdint>

@@ -40,7 +40,8 @@ Result<std::vector<ScheduleChange>> customer_schedule_rule(const eventstore::Rec
          {std::string(kHistoryExpiryKind), from_proto_time(m->history_visible_until()),
           std::move(id)}}};
   }
-  if (event.type == "history.expired") return removal(kHistoryExpiryKind, std::move(id));
+  if (event.type == "history.expired" || event.type == "subject.erased")
+    return removal(kHistoryExpiryKind, std::move(id));
   return std::vector<ScheduleChange>{};
 }
 

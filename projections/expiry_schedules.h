@@ -3,7 +3,8 @@
 //   coupon_expiry: due at expires_at from coupon.issued, gone at coupon.expired or
 //     coupon.refunded (a void coupon has nothing left to expire); ref = the coupon id.
 //   history_expiry: due at history_visible_until from customer.cancelled, gone at
-//     history.expired (by the process or an admin's purchases/expire); ref = the customer id.
+//     history.expired (by the process or an admin's purchases/expire) or subject.erased;
+//     ref = the customer id.
 // The kinds match commands/coupons kExpiryKind and commands/membership kHistoryExpiryKind,
 // which the process runner's fires are keyed by (tests/projections check they agree).
 #pragma once

@@ -1,6 +1,7 @@
 #include "projections/projection.h"
 
 #include <algorithm>
+#include <set>
 
 namespace tally::projections {
 
@@ -18,6 +19,22 @@ void Rows::put(std::string_view key, std::string_view value) {
 
 void Rows::erase(std::string_view key) {
   change(key, std::nullopt);
+}
+
+Result<std::vector<std::string>> Rows::keys(std::string_view prefix) {
+  const std::string from = prefix_ + std::string(prefix);
+  auto stored = base_->scan(from, eventstore::prefix_end(from), SIZE_MAX);
+  if (!stored) return tl::unexpected(stored.error());
+  std::set<std::string> found;
+  for (const auto& [key, value] : *stored) found.insert(key.substr(prefix_.size()));
+  for (const auto& [key, row] : known_) {
+    if (!key.starts_with(prefix)) continue;
+    if (row.value)
+      found.insert(key);
+    else
+      found.erase(key);
+  }
+  return std::vector<std::string>(found.begin(), found.end());
 }
 
 void Rows::change(std::string_view key, std::optional<std::string> value) {

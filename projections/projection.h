@@ -31,6 +31,9 @@ class Rows {
   Result<std::optional<std::string>> get(std::string_view key);
   void put(std::string_view key, std::string_view value);
   void erase(std::string_view key);
+  // The keys starting with `prefix` that hold a value, ascending, changes included. It looks
+  // at every remembered row: for rare events (an erasure), not for every one.
+  Result<std::vector<std::string>> keys(std::string_view prefix);
 
   // Whether anything was put or erased since the last write_to.
   bool changed() const { return !changed_.empty(); }

@@ -131,6 +131,11 @@ Status PurchaseHistory::apply(const eventstore::RecordedEvent& event, Rows& rows
   auto c = read_customer([&](const std::string& k) { return rows.get(k); }, id);
   if (!c) return tl::unexpected(c.error());
   if (!*c) return {};  // not a membership event this model follows, or before registration
+  if (event.type == "subject.erased") {  // domain.md §6: nothing of the customer stays
+    for (std::uint64_t n = 0; n < (*c)->count; ++n) rows.erase(purchase_key(id, n));
+    rows.erase(customer_key(id));
+    return {};
+  }
   if (auto ok = change(event, **c, rows, id); !ok) return ok;
   rows.put(customer_key(id), to_row(**c));
   return {};

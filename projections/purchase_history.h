@@ -1,7 +1,8 @@
 // The purchase history read model (domain.md §4, §5): per customer the purchases and the
 // membership status (cancellation, history visible until, purchases blocked). A cancelled
 // customer's history answers until the same instant a year later; after that, or once
-// history.expired is projected, it is history_expired and its rows are gone.
+// history.expired is projected, it is history_expired and its rows are gone. After
+// subject.erased the customer has no rows at all: customer_not_found, as for an unknown id.
 //
 // Rows: "customer/<id>" -> JSON of CustomerStatus plus the purchases count;
 // "purchase/<id>/<n>" -> JSON of one PurchaseEntry, n = 0, 1, … in log order (10 digits).

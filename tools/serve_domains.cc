@@ -48,6 +48,7 @@ Status ServeDomains::add_routes(api::Router& router, api::ApiContext& ctx) {
   const api::MembershipDeps member_deps{members_, log_.keys(), codes_, *balances, *history};
   api::add_membership_command_routes(router, ctx, member_deps);
   api::add_membership_query_routes(router, ctx, member_deps);
+  api::add_erasure_routes(router, ctx, member_deps);
   return {};
 }
 

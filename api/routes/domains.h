@@ -41,6 +41,8 @@ void add_coupon_query_routes(Router& router, ApiContext& ctx, const CouponDeps& 
 // /api/v1/customers… commands, and the GETs of status, purchases, balances.
 void add_membership_command_routes(Router& router, ApiContext& ctx, const MembershipDeps& deps);
 void add_membership_query_routes(Router& router, ApiContext& ctx, const MembershipDeps& deps);
+// POST /api/v1/admin/erase (admin): a customer's erasure (domain.md §6).
+void add_erasure_routes(Router& router, ApiContext& ctx, const MembershipDeps& deps);
 
 // Runs a domain command and answers it: the outcome's answer (turned by `shape` when given)
 // with `position`, or the error through `problem_of`. Never throws out of the callback.

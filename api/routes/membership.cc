@@ -53,7 +53,7 @@ void register_customer(ApiContext& ctx, const MembershipDeps& deps, Request& req
   if (!context) return respond(to_response(context.error()));
   auto work = [&ctx, deps, respond, req = request, id, pii, fields, context = *context] {
     guarded(req, respond, [&] {
-      const std::string subject = "customer:" + id;
+      const std::string subject = membership::customer_subject(id);
       auto key = deps.keys.get_or_create(subject);
       if (!key && key.error().code == Code::subject_erased)
         return respond(to_response(Problem{"customer_exists", "this customer id was erased"}));

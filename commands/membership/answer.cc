@@ -25,6 +25,10 @@ std::string customer_stream(std::string_view customer_id) {
   return "customer-" + std::string(customer_id);
 }
 
+std::string customer_subject(std::string_view customer_id) {
+  return "customer:" + std::string(customer_id);
+}
+
 std::string Membership::stream(const Command& command) {
   return customer_stream(
       std::visit([](const auto& c) -> const std::string& { return c.customer_id; }, command));
@@ -47,6 +51,9 @@ std::string Membership::answer(const State& after, const Command& command) {
                  },
                  [&](const BlockPurchases&) {
                    return json{{"message", "purchases are blocked"}}.dump();
+                 },
+                 [&](const EraseCustomer& c) {
+                   return json{{"subject", customer_subject(c.customer_id)}}.dump();
                  }},
       command);
 }

@@ -74,7 +74,16 @@ struct BlockPurchases {
   Timestamp now;
 };
 
-using MembershipCommand = std::variant<RegisterCustomer, EarnPoints, SpendPoints, RecordPurchase,
-                                       CancelMembership, ExpireHistory, BlockPurchases>;
+// POST /api/v1/admin/erase and `tally erase` for "customer:<id>" (domain.md §6), after the
+// subject key is destroyed (erasure.h). From then on every command answers customer_not_found.
+struct EraseCustomer {
+  std::string customer_id;
+  std::string reason;
+  Timestamp now;
+};
+
+using MembershipCommand =
+    std::variant<RegisterCustomer, EarnPoints, SpendPoints, RecordPurchase, CancelMembership,
+                 ExpireHistory, BlockPurchases, EraseCustomer>;
 
 }  // namespace tally::commands::membership

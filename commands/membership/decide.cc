@@ -11,9 +11,10 @@ tl::unexpected<Rejection> reject(std::string code, std::string message) {
   return tl::unexpected(Rejection{std::move(code), std::move(message)});
 }
 
-// Every command but registration needs a customer; point changes need a member.
+// Every command but registration needs a customer, not erased; point changes need a member.
 std::optional<Rejection> member_check(const MembershipState& state, bool points) {
-  if (!state.registered) return Rejection{"customer_not_found", "no such customer"};
+  if (!state.registered || state.erasure)
+    return Rejection{"customer_not_found", "no such customer"};
   if (points && state.cancelled())
     return Rejection{"customer_cancelled", "the membership was cancelled"};
   return std::nullopt;
@@ -21,6 +22,7 @@ std::optional<Rejection> member_check(const MembershipState& state, bool points)
 
 Decision<MembershipEvent> register_customer(const MembershipState& state,
                                             const RegisterCustomer& c) {
+  if (state.erasure) return reject("customer_exists", "this customer id was erased");
   if (state.registered) return reject("customer_exists", "the customer is registered already");
   return Events{CustomerRegistered{c.event_id, c.customer_id, c.sealed_name, c.sealed_email,
                                    c.sealed_phone, c.now}};
@@ -88,6 +90,13 @@ Decision<MembershipEvent> block(const MembershipState& state, const BlockPurchas
   return Events{PurchasesBlocked{c.now}};
 }
 
+// domain.md §6: recorded once; again (the key already gone): the first erasure answers.
+Decision<MembershipEvent> erase(const MembershipState& state, const EraseCustomer& c) {
+  if (state.erasure) return Events{};
+  if (auto no = member_check(state, false)) return tl::unexpected(*no);
+  return Events{SubjectErased{customer_subject(c.customer_id), c.reason, c.now}};
+}
+
 }  // namespace
 
 Decision<MembershipEvent> Membership::decide(const State& state, const Command& command) {
@@ -98,7 +107,8 @@ Decision<MembershipEvent> Membership::decide(const State& state, const Command& 
                  [&](const RecordPurchase& c) { return purchase(state, c); },
                  [&](const CancelMembership& c) { return cancel(state, c); },
                  [&](const ExpireHistory& c) { return expire_history(state, c); },
-                 [&](const BlockPurchases& c) { return block(state, c); }},
+                 [&](const BlockPurchases& c) { return block(state, c); },
+                 [&](const EraseCustomer& c) { return erase(state, c); }},
       command);
 }
 

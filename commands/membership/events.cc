@@ -5,6 +5,7 @@
 #include "commands/payload.h"
 #include "core/proto_time.h"
 #include "tally/v1/events/membership.pb.h"
+#include "tally/v1/events/privacy.pb.h"
 
 namespace tally::commands::membership {
 namespace {
@@ -55,6 +56,14 @@ eventstore::NewEvent encode_cancelled(const CustomerCancelled& e) {
   return new_event("customer.cancelled", m);
 }
 
+eventstore::NewEvent encode_erased(const SubjectErased& e) {
+  pb::SubjectErased m;
+  m.set_subject(e.subject);
+  m.set_reason(e.reason);
+  set_proto_time(*m.mutable_erased_at(), e.erased_at);
+  return new_event("subject.erased", m);
+}
+
 std::optional<MembershipEvent> decode_purchase(const std::string& bytes) {
   pb::PurchaseRecorded m;
   if (!parse_payload(m, bytes)) return std::nullopt;
@@ -99,6 +108,11 @@ std::optional<MembershipEvent> decode_payload(const eventstore::RecordedEvent& r
     return CustomerCancelled{from_proto_time(m.cancelled_at()),
                              from_proto_time(m.history_visible_until()), m.points_forfeited()};
   }
+  if (type == "subject.erased") {
+    pb::SubjectErased m;
+    if (!parse_payload(m, bytes)) return std::nullopt;
+    return SubjectErased{m.subject(), m.reason(), from_proto_time(m.erased_at())};
+  }
   if (type == "purchases.blocked") {
     pb::PurchasesBlocked m;
     if (!parse_payload(m, bytes)) return std::nullopt;
@@ -140,7 +154,8 @@ eventstore::NewEvent encode(const MembershipEvent& event) {
                                  set_proto_time(*m.mutable_expired_at(), e.expired_at);
                                  m.set_on_request(e.on_request);
                                  return new_event("history.expired", m);
-                               }},
+                               },
+                               [](const SubjectErased& e) { return encode_erased(e); }},
                     event);
 }
 

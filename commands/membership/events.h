@@ -1,5 +1,5 @@
 // What can happen to a membership: one struct per event, mirroring its protobuf message in
-// core/proto/tally/v1/events/membership.proto.
+// core/proto/tally/v1/events/membership.proto (and privacy.proto for the erasure).
 #pragma once
 
 #include <cstdint>
@@ -64,9 +64,16 @@ struct HistoryExpired {
   bool on_request = false;
 };
 
+// "subject.erased" (core/proto/tally/v1/events/privacy.proto) on the customer's stream.
+struct SubjectErased {
+  std::string subject;  // "customer:<id>"
+  std::string reason;
+  Timestamp erased_at;
+};
+
 using MembershipEvent =
     std::variant<CustomerRegistered, PointsEarned, PointsSpent, PointsForfeited, PurchaseRecorded,
-                 CustomerCancelled, PurchasesBlocked, HistoryExpired>;
+                 CustomerCancelled, PurchasesBlocked, HistoryExpired, SubjectErased>;
 
 eventstore::NewEvent encode(const MembershipEvent& event);
 // Code::corruption for a type that is not a membership event or bytes that do not parse.

@@ -40,7 +40,8 @@ MembershipState evolve(MembershipState state, const MembershipEvent& event) {
                           state.purchases_blocked = true;
                         },
                         [&](const PurchasesBlocked&) { state.purchases_blocked = true; },
-                        [&](const HistoryExpired&) { state.history_expired = true; }},
+                        [&](const HistoryExpired&) { state.history_expired = true; },
+                        [&](const SubjectErased& e) { state.erasure = e; }},
              event);
   return state;
 }

@@ -1,6 +1,7 @@
 // The membership domain (domain.md §4) in the shape CommandBus<D> runs (commands/runtime.h).
 // Read top to bottom: commands.h -> events.h -> state.h + evolve.cc -> decide.cc ->
-// process.cc; its read models are projections/balances and projections/purchase_history.
+// process.cc -> erasure.h; its read models are projections/balances and
+// projections/purchase_history.
 //
 // Edge contract (api/ builds the commands):
 //  - Stream "customer-<customer_id>"; PII sealed before the command (commands.h).
@@ -8,7 +9,8 @@
 //    "customer-cancel/<customer_id>" and purchases/expire "history-expire/<customer_id>" with
 //    a constant fingerprint, so a second call replays the first outcome (same position,
 //    Idempotent-Replayed) while the record is kept; past that the domain still answers the
-//    original cancellation and appends nothing. Others: the Idempotency-Key header.
+//    original cancellation and appends nothing. Erasure: erasure.h sets its own.
+//    Others: the Idempotency-Key header.
 #pragma once
 
 #include <string>
@@ -26,6 +28,8 @@ namespace tally::commands::membership {
 inline constexpr std::string_view kHistoryExpiryKind = "history_expiry";
 
 std::string customer_stream(std::string_view customer_id);  // "customer-<id>"
+// The subject its PII is sealed under and erased as: "customer:<id>" (domain.md §6).
+std::string customer_subject(std::string_view customer_id);
 
 struct Membership {
   using State = MembershipState;

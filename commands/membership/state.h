@@ -16,6 +16,7 @@ struct MembershipState {
   std::optional<CustomerCancelled> cancellation;
   bool purchases_blocked = false;  // by an admin, or by the cancellation
   bool history_expired = false;
+  std::optional<SubjectErased> erasure;  // the customer is gone for every command but erase
   // By purchase_id: a purchase is recorded once; a retry answers the first (domain.md §0).
   // Shared and copied on write: the runtime copies the state for every command it decides,
   // points changes included, while purchases change it far less often.

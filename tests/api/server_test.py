@@ -2,7 +2,7 @@
 
 Usage: server_test.py PATH/TO/tally [part-of-a-test-name ...]
 The tests are the test_* functions of cases_http.py, cases_log.py, cases_lifecycle.py,
-cases_coupons.py, cases_coupon_limits.py and cases_membership.py, run
+cases_coupons.py, cases_coupon_limits.py, cases_membership.py and cases_erasure.py, run
 in file order against one shared server (ctx.F) unless they start their own. The exit code is
 the number of failed tests.
 """
@@ -14,6 +14,7 @@ import traceback
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cases_coupon_limits  # noqa: E402
 import cases_coupons  # noqa: E402
+import cases_erasure  # noqa: E402
 import cases_http  # noqa: E402
 import cases_lifecycle  # noqa: E402
 import cases_log  # noqa: E402
@@ -24,7 +25,7 @@ import ctx  # noqa: E402
 def collect(wanted):
     tests = []
     for module in (cases_http, cases_log, cases_lifecycle, cases_coupons,
-                   cases_coupon_limits, cases_membership):
+                   cases_coupon_limits, cases_membership, cases_erasure):
         found = [(n, f) for n, f in vars(module).items() if n.startswith("test_") and callable(f)]
         found.sort(key=lambda t: t[1].__code__.co_firstlineno)
         tests += found

@@ -1,5 +1,5 @@
 // The membership domain on the command runtime and a real log: repeated cancel, racing point
-// spends, a purchase and its points in one append.
+// spends, a purchase and its points in one append, erasure with the key store.
 #include <doctest/doctest.h>
 
 #include <atomic>
@@ -7,6 +7,7 @@
 #include <thread>
 #include <vector>
 
+#include "commands/membership/erasure.h"
 #include "commands/membership/membership.h"
 #include "eventstore/support.h"
 
@@ -87,6 +88,50 @@ TEST_CASE("a purchase and the points it uses are appended together") {
   REQUIRE(events.size() == 4);
   CHECK(events[2].type == "purchase.recorded");
   CHECK(events[3].type == "points.spent");
+}
+
+TEST_CASE("erasure destroys the subject key, records subject.erased once, and answers again") {
+  Member m(10);
+  REQUIRE(m.log->keys().get_or_create("customer:C9"));
+  Context by;
+  by.actor = "admin:k1";
+  auto first = erase_customer(m.bus, m.log->keys(), {"C9", "asked", kNow}, by);
+  REQUIRE(first);
+  CHECK(m.log->keys().get("customer:C9").error().code == Code::subject_erased);
+  const auto events = m.events();
+  CHECK(events.back().type == "subject.erased");
+  CHECK(events.back().actor == "admin:k1");
+  CHECK(first->last == events.back().position);
+  auto again = erase_customer(m.bus, m.log->keys(), {"C9", "another reason", kNow + 1h}, by);
+  REQUIRE(again);
+  CHECK(again->replayed);
+  CHECK(again->last == first->last);
+  CHECK(m.events().size() == events.size());
+  auto refused = m.bus.execute(EarnPoints{"C9", 1, "x", kNow});
+  CHECK(refused.error().reason == "customer_not_found");
+}
+
+TEST_CASE("an erasure cut off after the key went is completed by asking again") {
+  Member m(10);
+  REQUIRE(m.log->keys().get_or_create("customer:C9"));
+  REQUIRE(m.log->keys().destroy("customer:C9"));  // as if the process died right here
+  auto done = erase_customer(m.bus, m.log->keys(), {"C9", "asked", kNow}, {});
+  REQUIRE(done);
+  CHECK_FALSE(done->replayed);
+  CHECK(m.events().back().type == "subject.erased");
+}
+
+TEST_CASE("erasing a customer nobody registered is customer_not_found and destroys nothing") {
+  Member m(10);
+  auto r = erase_customer(m.bus, m.log->keys(), {"NOBODY", "asked", kNow}, {});
+  CHECK(r.error().reason == "customer_not_found");
+  CHECK(m.log->keys().get("customer:NOBODY").error().code == Code::not_found);
+  const auto head = m.log->head();
+  // A key but no registration (a registration that never got appended): still not found.
+  REQUIRE(m.log->keys().get_or_create("customer:HALF"));
+  CHECK(erase_customer(m.bus, m.log->keys(), {"HALF", "asked", kNow}, {}).error().reason ==
+        "customer_not_found");
+  CHECK(m.log->head() == head);
 }
 
 }  // namespace

@@ -42,6 +42,11 @@ TEST_CASE("membership events survive encode and decode, and render as JSON") {
   CHECK(c.points_forfeited == 7);
   CHECK(std::get<PurchasesBlocked>(round_trip(PurchasesBlocked{kNow})).blocked_at == kNow);
   CHECK(std::get<HistoryExpired>(round_trip(HistoryExpired{kNow, true})).on_request);
+  const auto erased =
+      std::get<SubjectErased>(round_trip(SubjectErased{"customer:C9", "asked", kNow}));
+  CHECK(erased.subject == "customer:C9");
+  CHECK(erased.reason == "asked");
+  CHECK(erased.erased_at == kNow);
 }
 
 TEST_CASE("a payload that is not a membership event is corruption, not a crash") {

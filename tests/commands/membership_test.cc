@@ -67,7 +67,8 @@ TEST_CASE("commands for a customer never registered are customer_not_found") {
                                                 buy("P1"),
                                                 cancel(),
                                                 ExpireHistory{"C9", kNow, {}},
-                                                BlockPurchases{"C9", kNow}};
+                                                BlockPurchases{"C9", kNow},
+                                                EraseCustomer{"C9", "asked", kNow}};
   for (const auto& c : commands) CHECK(rejection({}, c) == "customer_not_found");
 }
 
@@ -205,6 +206,41 @@ TEST_CASE("block_purchases blocks new purchases and is idempotent") {
   CHECK(again->empty());
   // Points still move: only purchases are blocked.
   CHECK(accept(blocked, earn(1)).points == 101);
+}
+
+TEST_CASE("erasing records subject.erased, without PII, for the customer's subject") {
+  auto events = Membership::decide(member_with_100(), EraseCustomer{"C9", "asked", kNow});
+  REQUIRE(events);
+  REQUIRE(events->size() == 1);
+  const auto& erased = std::get<SubjectErased>(events->front());
+  CHECK(erased.subject == "customer:C9");
+  CHECK(erased.reason == "asked");
+  CHECK(erased.erased_at == kNow);
+  const auto after = accept(member_with_100(), EraseCustomer{"C9", "asked", kNow});
+  CHECK(answer(after, EraseCustomer{"C9", "asked", kNow})["subject"] == "customer:C9");
+}
+
+TEST_CASE("after erasure every command is customer_not_found; the id is not registered again") {
+  const auto cancelled = accept(member_with_100(), cancel());
+  for (const auto& before : {member_with_100(), cancelled}) {
+    const auto erased = accept(before, EraseCustomer{"C9", "asked", kNow + 2h});
+    const std::vector<MembershipCommand> commands{earn(1),
+                                                  spend(1),
+                                                  buy("P1"),
+                                                  cancel(),
+                                                  ExpireHistory{"C9", kNow + 3h, {}},
+                                                  BlockPurchases{"C9", kNow}};
+    for (const auto& c : commands) CHECK(rejection(erased, c) == "customer_not_found");
+    CHECK(rejection(erased, registration()) == "customer_exists");
+  }
+}
+
+TEST_CASE("erasing again changes nothing") {
+  const auto erased = accept(member_with_100(), EraseCustomer{"C9", "asked", kNow});
+  auto again = Membership::decide(erased, EraseCustomer{"C9", "asked twice", kNow + 1h});
+  REQUIRE(again);
+  CHECK(again->empty());
+  CHECK(accept(erased, EraseCustomer{"C9", "x", kNow}).erasure->reason == "asked");
 }
 
 }  // namespace

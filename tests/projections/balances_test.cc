@@ -123,5 +123,24 @@ TEST_CASE("an event for a coupon never issued stops the model as corruption") {
   CHECK(r.error().code == Code::corruption);
 }
 
+TEST_CASE("subject.erased removes the customer's points and coupon list; the coupons stay") {
+  Fixture f;
+  f.customer("C9", CustomerRegistered{"", "C9", "n", "e", "p", kT0},
+             PointsEarned{50, "r", 50, kT0});
+  f.coupon("c1", issued(CouponKind::balance, 10, "C9"));
+  f.coupon("c3", issued(CouponKind::balance, 30, "C99"));
+  f.view();  // c1's row stored: the erasure finds it in the store
+  f.coupon("c2", issued(CouponKind::exchange, 20, "C9"));
+  f.customer("C9", SubjectErased{"customer:C9", "asked", kT0});
+  CHECK_FALSE(Balances::points(f.view(), "C9").value());
+  CHECK(Balances::coupons_of(f.view(), "C9").value().empty());
+  CHECK(Balances::coupons_of(f.view(), "C99").value().size() == 1);
+  CHECK(coupon_of(f, "c1").balance == 10);
+  for (const auto& [key, value] : f.rows()) CHECK(key.find("/C9/") == std::string::npos);
+  const auto before = f.rows();
+  f.rebuild();  // the owned rows of c1 and c2 are in the same step there
+  CHECK(f.rows() == before);
+}
+
 }  // namespace
 }  // namespace tally::projections

@@ -74,6 +74,15 @@ TEST_CASE("a cancelled customer's history expiry is due a year on until history.
   CHECK(f.list().empty());
 }
 
+TEST_CASE("an erased customer's history expiry is gone from the schedules") {
+  SchedulesFixture f;
+  f.customer("C9", membership::CustomerRegistered{"", "C9", "n", "e", "p", kT0},
+             membership::CustomerCancelled{kT0, kT0 + 24h * 365, 0});
+  REQUIRE(f.list().size() == 1);
+  f.customer("C9", membership::SubjectErased{"customer:C9", "asked", kT0 + 1h});
+  CHECK(f.list().empty());
+}
+
 TEST_CASE("the due items fire the domains' own commands") {
   const commands::DueItem item{std::string(kCouponExpiryKind), kT0 + 24h, "a"};
   CHECK(std::get<coupons::ExpireCoupon>(coupons::Coupons::on_due(item)).coupon_id == "a");

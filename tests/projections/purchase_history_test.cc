@@ -104,5 +104,20 @@ TEST_CASE("a rebuild of purchase history gives identical rows and answers") {
   CHECK(PurchaseHistory::purchases(f.view(), "C8", kT0).value().refused == "history_expired");
 }
 
+TEST_CASE("subject.erased removes every row of the customer: customer_not_found") {
+  Fixture f;
+  register_c9(f);
+  f.customer("C8", CustomerRegistered{"", "C8", "n", "e", "p", kT0}, purchase("X", 5));
+  f.customer("C9", purchase("P1", 100), purchase("P2", 200), CustomerCancelled{kT0, kUntil, 0},
+             SubjectErased{"customer:C9", "asked", kT0 + 1h});
+  CHECK(PurchaseHistory::purchases(f.view(), "C9", kT0).value().refused == "customer_not_found");
+  CHECK_FALSE(PurchaseHistory::status(f.view(), "C9").value());
+  for (const auto& [key, value] : f.rows()) CHECK(key.find("C9") == std::string::npos);
+  CHECK(PurchaseHistory::purchases(f.view(), "C8", kT0).value().purchases.size() == 1);
+  const auto before = f.rows();
+  f.rebuild();
+  CHECK(f.rows() == before);
+}
+
 }  // namespace
 }  // namespace tally::projections

@@ -45,5 +45,19 @@ TEST_CASE("rows forgotten past the bound are read back with their written values
   CHECK(rows.get("a").value() == std::optional<std::string>("again"));
 }
 
+TEST_CASE("keys under a prefix are the stored ones with the changes since") {
+  TempDir dir;
+  auto store = eventstore::KvStore::open(dir.path() / "views").value();
+  eventstore::KvBatch stored_rows;
+  for (const char* key : {"m/o/1", "m/o/2", "m/o/3", "m/p/9", "n/o/4"}) stored_rows.put(key, "");
+  REQUIRE(store->write(std::move(stored_rows)));
+  Rows rows(store->snapshot(), "m/");
+  rows.erase("o/2");
+  rows.put("o/5", "");
+  rows.put("p/7", "");
+  CHECK(rows.keys("o/").value() == std::vector<std::string>{"o/1", "o/3", "o/5"});
+  CHECK(rows.keys("q/").value().empty());
+}
+
 }  // namespace
 }  // namespace tally::projections

@@ -1,0 +1,22 @@
+// Erasing a customer (domain.md §6), for POST /api/v1/admin/erase and `tally erase`.
+//
+// The order keeps the PII safe through a crash: the subject key is destroyed first (when
+// KeyStore::destroy returns no file holds it, so no copy of the PII opens again), then
+// subject.erased is recorded on the customer's stream; the read models purge the customer's
+// rows as they apply it. A crash between the two leaves the PII unreadable and the erasure to
+// be asked again, never an erasure on record whose key survived. Asking again answers the
+// first erasure (its position, replayed) and appends nothing.
+#pragma once
+
+#include "commands/membership/membership.h"
+#include "eventstore/keys.h"
+
+namespace tally::commands::membership {
+
+// Blocks on the key store's flush and compaction and on the append: not for an I/O thread.
+// A customer who has no key, or is not registered: Code::rejected "customer_not_found".
+// `context` gives the actor and correlation; the idempotency key is set here.
+Result<Outcome> erase_customer(CommandBus<Membership>& bus, eventstore::KeyStore& keys,
+                               EraseCustomer command, Context context);
+
+}  // namespace tally::commands::membership
