@@ -15,5 +15,6 @@ void add_rebuild_command(CLI::App& app);   // tally rebuild
 void add_verify_command(CLI::App& app);    // tally verify
 void add_serve_command(CLI::App& app);     // tally serve
 void add_keys_command(CLI::App& app);      // tally keys add
+void add_erase_command(CLI::App& app);     // tally erase
 
 }  // namespace tally::tools

@@ -8,6 +8,7 @@ int main(int argc, char** argv) {
   tally::tools::add_verify_command(app);
   tally::tools::add_serve_command(app);
   tally::tools::add_keys_command(app);
+  tally::tools::add_erase_command(app);
   CLI11_PARSE(app, argc, argv);
   return 0;
 }

@@ -43,6 +43,9 @@ void add_membership_command_routes(Router& router, ApiContext& ctx, const Member
 void add_membership_query_routes(Router& router, ApiContext& ctx, const MembershipDeps& deps);
 // POST /api/v1/admin/erase (admin): a customer's erasure (domain.md §6).
 void add_erasure_routes(Router& router, ApiContext& ctx, const MembershipDeps& deps);
+// The customer id of an erasure's subject "customer:<id>"; invalid_field on `subject` else
+// (recipients, of the sends domain, have no key to erase yet). Also for `tally erase`.
+Checked<std::string> erasable_customer(const std::string& subject);
 
 // Runs a domain command and answers it: the outcome's answer (turned by `shape` when given)
 // with `position`, or the error through `problem_of`. Never throws out of the callback.

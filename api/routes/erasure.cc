@@ -14,16 +14,6 @@ namespace membership = commands::membership;
 // erasure still stands (key gone, event recorded) and the rows go when the models catch up.
 constexpr std::chrono::seconds kPurgeWait{5};
 
-// "customer:<id>" -> the id. Recipients (the sends domain) have no key to erase yet.
-Checked<std::string> erasable_customer(const std::string& subject) {
-  constexpr std::string_view kCustomer = "customer:";
-  if (subject.starts_with("recipient:"))
-    return problem("invalid_field", "recipients are not held by this server yet", "subject");
-  if (!subject.starts_with(kCustomer) || !is_valid_id(subject.substr(kCustomer.size())))
-    return problem("invalid_field", "subject is KIND:ID, e.g. customer:C9", "subject");
-  return subject.substr(kCustomer.size());
-}
-
 void erase(ApiContext& ctx, const MembershipDeps& deps, Request& request, Respond respond) {
   auto who = ctx.auth.require(request, {Role::admin});
   if (!who) return respond(to_response(who.error()));
@@ -53,6 +43,15 @@ void erase(ApiContext& ctx, const MembershipDeps& deps, Request& request, Respon
 }
 
 }  // namespace
+
+Checked<std::string> erasable_customer(const std::string& subject) {
+  constexpr std::string_view kCustomer = "customer:";
+  if (subject.starts_with("recipient:"))
+    return problem("invalid_field", "recipients are not held by this server yet", "subject");
+  if (!subject.starts_with(kCustomer) || !is_valid_id(subject.substr(kCustomer.size())))
+    return problem("invalid_field", "subject is KIND:ID, e.g. customer:C9", "subject");
+  return subject.substr(kCustomer.size());
+}
 
 void add_erasure_routes(Router& router, ApiContext& ctx, const MembershipDeps& deps) {
   router.add("POST", "/api/v1/admin/erase", [&ctx, deps](Request& request, Respond respond) {

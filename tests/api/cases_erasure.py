@@ -3,6 +3,7 @@ destroys the customer's key, records subject.erased, purges the customer from ev
 and leaves the log verifiable; its errors, roles and the repeated erasure.
 
 Run by server_test.py; each test_* uses the shared server `ctx.F` or starts its own."""
+import json
 import os
 import shutil
 import subprocess
@@ -12,6 +13,9 @@ from cases_membership import cget, cpost, item, jwt, register
 from ctx import check, expect
 from domain_support import FAR, post, token, uid
 from support import Server, scratch_dir
+
+
+PII_OF_CLI = {"name": "Hana Cli", "email": "hana@example.com", "phone": "+82-2-555-0101"}
 
 
 def erase(subject, t=None, server=None, reason="the customer asked (GDPR art. 17)"):
@@ -109,5 +113,66 @@ def test_after_erasure_the_log_verifies_and_no_file_holds_the_pii():
                     content = f.read()
                 for value in pii.values():
                     check(value.encode() not in content, "%s holds %s" % (name, value))
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def tally(*args):
+    p = subprocess.run([ctx.TALLY] + list(args), capture_output=True, timeout=60)
+    return p.returncode, p.stdout.decode(), p.stderr.decode()
+
+
+def test_tally_erase_offline_and_through_the_server():
+    root = scratch_dir()
+    try:
+        data = os.path.join(root, "data")
+        s = Server(ctx.TALLY, data).start()
+        a = s.admin_key()
+        for cid in ("H1", "H2"):
+            expect(post("/api/v1/customers", dict(PII_OF_CLI, customer_id=cid), a, s), 201)
+        expect(post("/api/v1/customers/H1/points/earn", {"amount": 9, "reason": "x"}, a, s), 200)
+        key_file = os.path.join(root, "admin.key")
+        with open(key_file, "w") as f:
+            f.write(a + "\n")
+        url = "http://127.0.0.1:%d" % s.port
+        code, out, err = tally("erase", "--subject", "customer:H2", "--reason", "asked",
+                               "--server", url, "--key", key_file)
+        check(code == 0 and json.loads(out)["subject"] == "customer:H2", (code, out, err))
+        expect(s.request("GET", "/api/v1/customers/H2/status", token=a), 404, "customer_not_found")
+        code, out, err = tally("erase", "--subject", "customer:NOBODY", "--reason", "x",
+                               "--server", url, "--key", key_file)
+        check(code == 2 and "customer_not_found" in err, (code, out, err))
+        check(s.stop() == 0, "exit")
+
+        code, out, err = tally("erase", "--subject", "customer:H1", "--reason", "asked",
+                               "--data-dir", data)
+        check(code == 0, (code, out, err))
+        first = json.loads(out)
+        check(first["subject"] == "customer:H1" and "already_erased" not in first, first)
+        code, out, err = tally("erase", "--subject", "customer:H1", "--reason", "again",
+                               "--data-dir", data)
+        again = json.loads(out)
+        check(code == 0 and again["position"] == first["position"] and again["already_erased"],
+              (code, out, err))
+        code, out, err = tally("erase", "--subject", "customer:NOBODY", "--reason", "x",
+                               "--data-dir", data)
+        check(code == 2 and "customer_not_found" in err, (code, out, err))
+        code, out, err = tally("erase", "--subject", "recipient:ab", "--reason", "x",
+                               "--data-dir", data)
+        check(code == 2 and "--subject" in err, (code, out, err))
+        code, out, err = tally("erase", "--subject", "customer:H1", "--reason", "x",
+                               "--data-dir", os.path.join(root, "missing"))
+        check(code == 2 and not os.path.exists(os.path.join(root, "missing")), (code, out, err))
+
+        # The read models applied it offline: the restarted server answers at once.
+        s = Server(ctx.TALLY, data).start()
+        for path in ("status", "balances", "purchases"):
+            expect(s.request("GET", "/api/v1/customers/H1/" + path, token=a), 404,
+                   "customer_not_found")
+        events = s.request("GET", "/api/v1/log?type=subject.erased", token=a).json["events"]
+        check([e["data"]["subject"] for e in events] == ["customer:H2", "customer:H1"], events)
+        check(events[1]["actor"] == "cli:erase", events[1])
+        check(s.stop() == 0, "exit")
+        check(tally("verify", "--data-dir", data)[0] == 0, "verify")
     finally:
         shutil.rmtree(root, ignore_errors=True)
