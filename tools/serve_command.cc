@@ -44,6 +44,7 @@ struct Settings {
   bool quiet = false;
   int header_timeout_ms = 15'000;
   int body_timeout_ms = 30'000;
+  int write_timeout_ms = 30'000;
 };
 
 int refuse(const std::string& message) {
@@ -98,6 +99,7 @@ int run(const Settings& s) {
   server_options.log_requests = !s.quiet;
   server_options.limits.header_timeout = std::chrono::milliseconds(s.header_timeout_ms);
   server_options.limits.body_timeout = std::chrono::milliseconds(s.body_timeout_ms);
+  server_options.limits.write_timeout = std::chrono::milliseconds(s.write_timeout_ms);
 
   const SystemClock system_clock;
   PersistedTestClock test_clock;
@@ -232,9 +234,10 @@ void add_serve_command(CLI::App& app) {
   cmd->add_flag("--quiet", s->quiet, "no per-request log lines");
   // For benchmarks and tests only: the example counter domain's command endpoint.
   cmd->add_flag("--example-domain", s->example_domain)->group("");
-  // For tests of the read timeouts (slow clients) without waiting 15 s.
+  // For tests of the timeouts (slow clients, stalled readers) without waiting 15-30 s.
   cmd->add_option("--header-timeout-ms", s->header_timeout_ms)->group("");
   cmd->add_option("--body-timeout-ms", s->body_timeout_ms)->group("");
+  cmd->add_option("--write-timeout-ms", s->write_timeout_ms)->group("");
   cmd->callback([s] {
     const int code = run(*s);
     if (code != 0) std::exit(code);

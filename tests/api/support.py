@@ -143,8 +143,13 @@ def jwt_hs256(secret, claims, alg="HS256"):
 class SseClient:
     """Reads Server-Sent Events from a raw socket, so a test can drop the connection at will."""
 
-    def __init__(self, port, token, path="/api/v1/log/subscribe", last_event_id=None):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    def __init__(self, port, token, path="/api/v1/log/subscribe", last_event_id=None,
+                 receive_buffer=None):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        if receive_buffer:  # before connecting, so the window offered is this small
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
+        self.sock.settimeout(10)
+        self.sock.connect(("127.0.0.1", port))
         lines = ["GET %s HTTP/1.1" % path, "Host: 127.0.0.1", "Authorization: Bearer " + token]
         if last_event_id is not None:
             lines.append("Last-Event-ID: %s" % last_event_id)
