@@ -10,7 +10,7 @@ namespace {
 
 namespace membership = commands::membership;
 
-// How long the answer waits for the read models to purge the customer's rows. Past it the
+// How long the answer waits, in all, for the read models to purge the customer's rows. Past it the
 // erasure still stands (key gone, event recorded) and the rows go when the models catch up.
 constexpr std::chrono::seconds kPurgeWait{5};
 
@@ -34,7 +34,12 @@ void erase(ApiContext& ctx, const MembershipDeps& deps, Request& request, Respon
     guarded(req, respond, [&] {
       auto outcome = membership::erase_customer(deps.members, deps.keys, command, context);
       if (!outcome) return respond(to_response(from_error(outcome.error())));
-      for (const auto* model : ctx.projectors) model->wait_for(outcome->last, kPurgeWait);
+      const auto deadline = std::chrono::steady_clock::now() + kPurgeWait;
+      for (const auto* model : ctx.projectors) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        if (left.count() > 0) model->wait_for(outcome->last, left);
+      }
       respond(
           command_answer({{"subject", subject}, {"position", outcome->last.value}}, *outcome, 200));
     });
