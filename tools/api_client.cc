@@ -1,9 +1,13 @@
 #include "tools/api_client.h"
 
+#include <fmt/format.h>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+
+#include "tools/serve_support.h"
 
 namespace tally::tools {
 
@@ -48,6 +52,33 @@ Result<ApiAnswer> call_api(const std::string& server, const std::string& method,
   if (ec) return fail(Code::io_error, "no answer from " + server + ": " + ec.message());
   stream.socket().shutdown(net::ip::tcp::socket::shutdown_both, ec);
   return ApiAnswer{response.result_int(), std::move(response.body())};
+}
+
+tl::expected<nlohmann::json, int> call_as_admin(std::string_view tool, const std::string& server,
+                                                const std::string& key_file,
+                                                const std::string& target,
+                                                const nlohmann::json& body, unsigned expected) {
+  if (key_file.empty()) {
+    fmt::print(stderr, "tally {}: --server needs --key FILE (an admin key)\n", tool);
+    return tl::unexpected(2);
+  }
+  auto key = read_secret_file(key_file);
+  if (!key) {
+    fmt::print(stderr, "tally {}: {}\n", tool, describe(key.error()));
+    return tl::unexpected(2);
+  }
+  auto answer = call_api(server, "POST", target, *key, body.dump());
+  if (!answer) {
+    fmt::print(stderr, "tally {}: {}\n", tool, describe(answer.error()));
+    return tl::unexpected(1);
+  }
+  auto j = nlohmann::json::parse(answer->body, nullptr, false);
+  if (answer->status != expected || !j.is_object()) {
+    fmt::print(stderr, "tally {}: the server answered {}: {}\n", tool, answer->status,
+               answer->body);
+    return tl::unexpected(answer->status >= 400 && answer->status < 500 ? 2 : 1);
+  }
+  return j;
 }
 
 }  // namespace tally::tools

@@ -3,7 +3,9 @@
 #pragma once
 
 #include <chrono>
+#include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 
 #include "core/result.h"
 
@@ -19,5 +21,14 @@ Result<ApiAnswer> call_api(const std::string& server, const std::string& method,
                            const std::string& target, const std::string& key,
                            const std::string& body,
                            std::chrono::seconds timeout = std::chrono::seconds(30));
+
+// A tool's whole --server URL --key FILE call: `body` sent with the admin key read from
+// `key_file`; the answer's JSON object when the status is `expected`. Otherwise the reason is
+// printed on stderr after "tally TOOL: " and the result is the exit code: 2 for the caller's
+// mistake (no or unreadable key file, a 4xx), 1 for the server's or the network's.
+tl::expected<nlohmann::json, int> call_as_admin(std::string_view tool, const std::string& server,
+                                                const std::string& key_file,
+                                                const std::string& target,
+                                                const nlohmann::json& body, unsigned expected);
 
 }  // namespace tally::tools

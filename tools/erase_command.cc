@@ -13,16 +13,14 @@
 #include "projections/projector.h"
 #include "tools/api_client.h"
 #include "tools/commands.h"
-#include "tools/serve_support.h"
+#include "tools/tool_target.h"
 #include "tools/wiring/read_models.h"
 
 namespace tally::tools {
 namespace {
 
 struct Settings {
-  std::string data_dir;
-  std::string server;
-  std::string key_file;
+  ToolTarget target;
   std::string subject;
   std::string reason;
 };
@@ -34,27 +32,11 @@ void print_answer(const std::string& subject, std::uint64_t position, bool repla
 }
 
 int through_server(const Settings& s) {
-  if (s.key_file.empty()) {
-    fmt::print(stderr, "tally erase: --server needs --key FILE (an admin key)\n");
-    return 2;
-  }
-  auto key = read_secret_file(s.key_file);
-  if (!key) {
-    fmt::print(stderr, "tally erase: {}\n", describe(key.error()));
-    return 2;
-  }
   const nlohmann::json body{{"subject", s.subject}, {"reason", s.reason}};
-  auto answer = call_api(s.server, "POST", "/api/v1/admin/erase", *key, body.dump());
-  if (!answer) {
-    fmt::print(stderr, "tally erase: {}\n", describe(answer.error()));
-    return 1;
-  }
-  const auto j = nlohmann::json::parse(answer->body, nullptr, false);
-  if (answer->status != 200 || !j.is_object() || !j.contains("position")) {
-    fmt::print(stderr, "tally erase: the server answered {}: {}\n", answer->status, answer->body);
-    return answer->status >= 400 && answer->status < 500 ? 2 : 1;
-  }
-  print_answer(s.subject, j["position"].get<std::uint64_t>(), false);
+  auto j =
+      call_as_admin("erase", s.target.server, s.target.key_file, "/api/v1/admin/erase", body, 200);
+  if (!j) return j.error();
+  print_answer(s.subject, j->value("position", std::uint64_t{0}), false);
   return 0;
 }
 
@@ -70,13 +52,8 @@ Status purge_read_models(const eventstore::Log& log, const std::string& data_dir
 }
 
 int offline(const Settings& s, const std::string& customer_id) {
-  eventstore::LogOptions options;
-  options.create_if_missing = false;  // a mistyped --data-dir is an error, not a new log
-  auto log = eventstore::Log::open(s.data_dir, options);
-  if (!log) {
-    fmt::print(stderr, "tally erase: cannot open the data dir: {}\n", describe(log.error()));
-    return 2;
-  }
+  auto log = open_offline_log("erase", s.target);
+  if (!log) return log.error();
   commands::CommandBus<commands::membership::Membership> bus(**log);
   commands::Context by;
   by.actor = "cli:erase";
@@ -90,7 +67,7 @@ int offline(const Settings& s, const std::string& customer_id) {
     fmt::print(stderr, "tally erase: {}\n", describe(outcome.error()));
     return 1;
   }
-  if (auto purged = purge_read_models(**log, s.data_dir); !purged) {
+  if (auto purged = purge_read_models(**log, s.target.data_dir); !purged) {
     fmt::print(stderr, "tally erase: erased, but the read models did not catch up: {}\n",
                describe(purged.error()));
     return 1;
@@ -105,12 +82,7 @@ int run(const Settings& s) {
     fmt::print(stderr, "tally erase: --subject: {}\n", customer_id.error().message);
     return 2;
   }
-  if (!s.server.empty()) return through_server(s);
-  if (s.data_dir.empty()) {
-    fmt::print(stderr, "tally erase: give --data-dir DIR, or --server URL --key FILE\n");
-    return 2;
-  }
-  return offline(s, *customer_id);
+  return s.target.online() ? through_server(s) : offline(s, *customer_id);
 }
 
 }  // namespace
@@ -124,11 +96,7 @@ void add_erase_command(CLI::App& app) {
   cmd->add_option("--subject", s->subject, "KIND:ID, e.g. customer:C9")->required();
   cmd->add_option("--reason", s->reason, "why, for the audit trail (recorded in the log)")
       ->required();
-  cmd->add_option("--data-dir", s->data_dir, "the tally data dir (the server stopped)");
-  auto* server = cmd->add_option("--server", s->server, "a running server's URL, http://HOST:PORT");
-  cmd->add_option("--key", s->key_file, "with --server: a file holding an admin key")
-      ->needs(server);
-  server->excludes("--data-dir");
+  add_target_options(*cmd, s->target);
   cmd->callback([s] {
     const int code = run(*s);
     if (code != 0) std::exit(code);

@@ -10,45 +10,26 @@
 #include "eventstore/log.h"
 #include "tools/api_client.h"
 #include "tools/commands.h"
-#include "tools/serve_support.h"
+#include "tools/tool_target.h"
 
 namespace tally::tools {
 namespace {
 
 struct Settings {
-  std::string data_dir;
-  std::string server;
-  std::string key_file;
+  ToolTarget target;
   std::string role;
   std::optional<std::string> store_id;
   std::optional<std::string> customer_id;
 };
 
 int through_server(const Settings& s) {
-  if (s.key_file.empty()) {
-    fmt::print(stderr, "tally keys add: --server needs --key FILE (an admin key)\n");
-    return 2;
-  }
-  auto key = read_secret_file(s.key_file);
-  if (!key) {
-    fmt::print(stderr, "tally keys add: {}\n", describe(key.error()));
-    return 2;
-  }
   nlohmann::json body{{"role", s.role}};
   if (s.store_id) body["store_id"] = *s.store_id;
   if (s.customer_id) body["customer_id"] = *s.customer_id;
-  auto answer = call_api(s.server, "POST", "/api/v1/admin/keys", *key, body.dump());
-  if (!answer) {
-    fmt::print(stderr, "tally keys add: {}\n", describe(answer.error()));
-    return 1;
-  }
-  const auto j = nlohmann::json::parse(answer->body, nullptr, false);
-  if (answer->status != 201 || !j.is_object() || !j.contains("key")) {
-    fmt::print(stderr, "tally keys add: the server answered {}: {}\n", answer->status,
-               answer->body);
-    return answer->status >= 400 && answer->status < 500 ? 2 : 1;
-  }
-  fmt::print("{}\n", nlohmann::json{{"key_id", j["key_id"]}, {"key", j["key"]}}.dump());
+  auto j = call_as_admin("keys add", s.target.server, s.target.key_file, "/api/v1/admin/keys", body,
+                         201);
+  if (!j) return j.error();
+  fmt::print("{}\n", nlohmann::json{{"key_id", (*j)["key_id"]}, {"key", (*j)["key"]}}.dump());
   return 0;
 }
 
@@ -58,18 +39,9 @@ int run(const Settings& s) {
     fmt::print(stderr, "tally keys add: {}\n", spec.error().message);
     return 2;
   }
-  if (!s.server.empty()) return through_server(s);
-  if (s.data_dir.empty()) {
-    fmt::print(stderr, "tally keys add: give --data-dir DIR, or --server URL --key FILE\n");
-    return 2;
-  }
-  eventstore::LogOptions options;
-  options.create_if_missing = false;  // a mistyped --data-dir is an error, not a new log
-  auto log = eventstore::Log::open(s.data_dir, options);
-  if (!log) {
-    fmt::print(stderr, "tally keys add: cannot open the data dir: {}\n", describe(log.error()));
-    return 2;
-  }
+  if (s.target.online()) return through_server(s);
+  auto log = open_offline_log("keys add", s.target);
+  if (!log) return log.error();
   commands::CommandBus<api::keys::KeyDomain> bus(**log);
   auto issued = api::keys::issue_key(bus, *spec, "cli:keys-add", {});
   if (!issued) {
@@ -87,11 +59,7 @@ void add_keys_command(CLI::App& app) {
   keys->require_subcommand(1);
   auto* add = keys->add_subcommand("add", "Create an API key (printed once) with a role and scope");
   auto s = std::make_shared<Settings>();
-  add->add_option("--data-dir", s->data_dir, "the tally data dir (the server stopped)");
-  auto* server = add->add_option("--server", s->server, "a running server's URL, http://HOST:PORT");
-  add->add_option("--key", s->key_file, "with --server: a file holding an admin key")
-      ->needs(server);
-  server->excludes("--data-dir");
+  add_target_options(*add, s->target);
   add->add_option("--role", s->role, "pos, customer, operator, auditor or admin")->required();
   add->add_option("--store-id", s->store_id, "the store of a pos key");
   add->add_option("--customer-id", s->customer_id, "the customer of a customer key");

@@ -3,6 +3,7 @@ destroys the customer's key, records subject.erased, purges the customer from ev
 and leaves the log verifiable; its errors, roles and the repeated erasure.
 
 Run by server_test.py; each test_* uses the shared server `ctx.F` or starts its own."""
+import contextlib
 import json
 import os
 import shutil
@@ -91,11 +92,19 @@ def test_erasure_errors_and_roles():
     check(cget(cid, "status").status == 200, "nobody could erase it")
 
 
-def test_after_erasure_the_log_verifies_and_no_file_holds_the_pii():
+@contextlib.contextmanager
+def own_server():
+    """(scratch root, data dir, a server of its own on it): removed afterwards."""
     root = scratch_dir()
     try:
         data = os.path.join(root, "data")
-        s = Server(ctx.TALLY, data).start()
+        yield root, data, Server(ctx.TALLY, data).start()
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def test_after_erasure_the_log_verifies_and_no_file_holds_the_pii():
+    with own_server() as (root, data, s):
         a = s.admin_key()
         pii = {"name": "Erasmus Plaintextson", "email": "erasmus.unique@example.org",
                "phone": "+49-30-5550-1234"}
@@ -113,8 +122,6 @@ def test_after_erasure_the_log_verifies_and_no_file_holds_the_pii():
                     content = f.read()
                 for value in pii.values():
                     check(value.encode() not in content, "%s holds %s" % (name, value))
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
 
 
 def tally(*args):
@@ -123,10 +130,7 @@ def tally(*args):
 
 
 def test_tally_erase_offline_and_through_the_server():
-    root = scratch_dir()
-    try:
-        data = os.path.join(root, "data")
-        s = Server(ctx.TALLY, data).start()
+    with own_server() as (root, data, s):
         a = s.admin_key()
         for cid in ("H1", "H2"):
             expect(post("/api/v1/customers", dict(PII_OF_CLI, customer_id=cid), a, s), 201)
@@ -174,5 +178,3 @@ def test_tally_erase_offline_and_through_the_server():
         check(events[1]["actor"] == "cli:erase", events[1])
         check(s.stop() == 0, "exit")
         check(tally("verify", "--data-dir", data)[0] == 0, "verify")
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
