@@ -46,7 +46,8 @@ bool Router::matches(const Route& route, const std::vector<std::string>& segment
   return true;
 }
 
-Checked<Router::Match> Router::match(std::string_view method, std::string_view path) const {
+Checked<Router::Match> Router::match(std::string_view method, std::string_view path,
+                                     std::string* pattern) const {
   if (path.empty() || path.front() != '/') return problem("not_found", "no such path");
   const auto segments = split(path);
   // A literal segment beats a parameter: /log/subscribe is not /log/{x}. Routes are tried in
@@ -58,6 +59,7 @@ Checked<Router::Match> Router::match(std::string_view method, std::string_view p
       if (route.by_method.count(std::string(method))) break;
     }
   if (!found) return problem("not_found", "no such path");
+  if (pattern) *pattern = found->pattern;
   const auto it = found->by_method.find(std::string(method));
   if (it == found->by_method.end()) {
     std::string allow;
@@ -76,9 +78,10 @@ void Router::dispatch(Request& request, Respond respond) const {
   Respond once = [answered, respond = std::move(respond)](Response r) {
     if (!answered->exchange(true)) respond(std::move(r));
   };
-  auto m = match(request.method, request.path);
+  std::string pattern;
+  auto m = match(request.method, request.path, &pattern);
   if (!m) {
-    request.route = "unmatched";
+    request.route = pattern.empty() ? "unmatched" : std::move(pattern);
     return once(to_response(m.error()));
   }
   request.params = std::move(m->params);

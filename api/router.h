@@ -24,10 +24,14 @@ class Router {
     std::string pattern;
     std::map<std::string, std::string> params;
   };
-  Checked<Match> match(std::string_view method, std::string_view path) const;
+  // `pattern`, when given, is set to the route the path matched, also when the method is not
+  // allowed there (405).
+  Checked<Match> match(std::string_view method, std::string_view path,
+                       std::string* pattern = nullptr) const;
 
   // Matches, fills request.params and request.route, and runs the handler; `respond` is
-  // called exactly once whatever the handler does.
+  // called exactly once whatever the handler does. request.route is "unmatched" for a 404,
+  // and the route's pattern for a 405, so metrics count a wrong method under its route.
   void dispatch(Request& request, Respond respond) const;
 
   struct RouteInfo {

@@ -16,7 +16,8 @@ Handler names(std::string what) {
   });
 }
 
-Response run(const Router& router, std::string method, std::string target) {
+Response run(const Router& router, std::string method, std::string target,
+             std::string* route = nullptr) {
   Request request;
   request.method = std::move(method);
   REQUIRE(parse_target(target, request));
@@ -28,6 +29,7 @@ Response run(const Router& router, std::string method, std::string target) {
     ++answers;
   });
   CHECK(answers == 1);
+  if (route) *route = request.route;
   return out;
 }
 
@@ -78,9 +80,13 @@ TEST_CASE("another method on a known path is 405 with Allow naming the methods")
   CHECK(r.status == 405);
   CHECK(nlohmann::json::parse(r.body)["code"] == "method_not_allowed");
   CHECK(header(r, "Allow") == "GET, POST");
-  r = run(sample_router(), "POST", "/api/v1/log");
+  std::string route;
+  r = run(sample_router(), "POST", "/api/v1/log", &route);
   CHECK(r.status == 405);
   CHECK(header(r, "Allow") == "GET");
+  CHECK(route == "/api/v1/log");  // what metrics and the request log count it under
+  run(sample_router(), "GET", "/api/v1/nothing", &route);
+  CHECK(route == "unmatched");
 }
 
 TEST_CASE("a handler that throws answers 500 internal with the correlation id") {
