@@ -71,6 +71,15 @@ void Listener::refuse(tcp::socket socket) {
            "Retry-After: 1\r\nConnection: close\r\nContent-Length: " +
            std::to_string(body.size()) + "\r\n\r\n" + body;
   }();
+  // Counted and logged like any answer, under a route of its own: no request was read.
+  Request request;
+  request.method = "-";
+  request.route = "connection_cap";
+  request.correlation_id = new_correlation_id();
+  Response response;
+  response.status = 503;
+  response.error_code = "overloaded";
+  exchange_.answered(request, response, std::chrono::microseconds(0));
   auto s = std::make_shared<tcp::socket>(std::move(socket));
   net::async_write(*s, net::buffer(kBusy), [s](boost::system::error_code, std::size_t) {
     boost::system::error_code ignored;

@@ -11,12 +11,6 @@
 #include "core/ids.h"
 
 namespace tally::api {
-namespace {
-
-namespace beast = boost::beast;
-namespace http = beast::http;
-namespace net = boost::asio;
-using Clock = std::chrono::steady_clock;
 
 std::string new_correlation_id() {
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -24,6 +18,13 @@ std::string new_correlation_id() {
                       .count();
   return new_uuid_v7(static_cast<std::uint64_t>(ms));
 }
+
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+using Clock = std::chrono::steady_clock;
 
 class BeastSession final : public Session, public std::enable_shared_from_this<BeastSession> {
  public:

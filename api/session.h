@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstddef>
 #include <memory>
+#include <string>
 
 #include "api/http.h"
 
@@ -21,6 +22,9 @@ struct SessionLimits {
   std::chrono::milliseconds body_timeout{30'000};
   std::chrono::milliseconds write_timeout{30'000};
 };
+
+// For a request that brought no X-Correlation-Id (or none was read: a refused connection).
+std::string new_correlation_id();
 
 // What a session hands its requests to (the server).
 class Exchange {

@@ -82,6 +82,8 @@ def test_connections_past_the_cap_get_503_and_are_closed():
             c.close()
         time.sleep(0.2)
         expect(s.request("GET", "/healthz"), 200)  # a place is free again
+        metrics = s.request("GET", "/metrics").raw
+        check('route="connection_cap",status="503"} 1' in metrics, metrics[-2000:])
         check(s.stop() == 0, "exit code")
     finally:
         shutil.rmtree(root, ignore_errors=True)
