@@ -1,11 +1,14 @@
 #include "core/ids.h"
 
 #include <doctest/doctest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdint>
 #include <set>
 #include <string>
+#include <thread>
 #include <type_traits>
 #include <vector>
 
@@ -72,6 +75,41 @@ TEST_CASE("10000 uuids made in the same millisecond are all different") {
   std::set<std::string> ids;
   for (int i = 0; i < 10000; ++i) ids.insert(new_uuid_v7(1764063000000));
   CHECK(ids.size() == 10000);
+}
+
+TEST_CASE("ids minted on many threads at once are all different") {
+  constexpr int kThreads = 8, kEach = 2000;  // each thread refills its random block several times
+  std::vector<std::vector<std::string>> minted(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([&minted, t] {
+      for (int i = 0; i < kEach; ++i) minted[t].push_back(new_uuid_v7(1764063000000));
+    });
+  for (auto& t : threads) t.join();
+  std::set<std::string> ids;
+  for (const auto& m : minted) ids.insert(m.begin(), m.end());
+  CHECK(ids.size() == std::size_t{kThreads} * kEach);
+}
+
+TEST_CASE("a forked child does not mint the ids its parent mints next") {
+  (void)new_uuid_v7(1764063000000);  // the parent's random block now holds unused bits
+  int fds[2];
+  REQUIRE(pipe(fds) == 0);
+  const pid_t child = fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    const std::string id = new_uuid_v7(1764063000000);
+    _exit(write(fds[1], id.data(), id.size()) == static_cast<ssize_t>(id.size()) ? 0 : 1);
+  }
+  close(fds[1]);
+  const std::string parent = new_uuid_v7(1764063000000);
+  std::string from_child(36, '\0');
+  CHECK(read(fds[0], from_child.data(), from_child.size()) == 36);
+  close(fds[0]);
+  int status = 0;
+  waitpid(child, &status, 0);
+  CHECK(WIFEXITED(status));
+  CHECK(from_child != parent);
 }
 
 TEST_CASE("positions and stream versions start at 0, order by value and step by one") {
