@@ -30,7 +30,8 @@ bool holds(const ExpectedVersion& expected, StreamVersion current) {
 
 // One group commit: staged by appenders, written by the committer, answered by the answerer.
 struct Writer::Batch {
-  rocksdb::WriteBatch write;
+  // Room for a typical group commit up front: growing it copies the batch under the mutex.
+  rocksdb::WriteBatch write{std::size_t{32} << 10};
   std::vector<Pending> pending;       // staged appends, answered once the write is done
   std::vector<AppendResult> results;  // theirs, if the write succeeds
   std::vector<std::pair<std::size_t, Pending>> followers;  // same key as pending[first]
