@@ -96,7 +96,8 @@ class CommandBus {
     idle_.wait(lock, [&] { return inflight_ == 0; });
   }
 
-  // `done` runs on a shard thread or, for answers known at once, on this one: keep it short.
+  // `done` runs on a shard thread, on the log's answering thread or, for answers known at
+  // once, on this one: keep it short.
   void execute_async(Command command, Context context, Done done) {
     {
       std::lock_guard lock(inflight_mutex_);
@@ -217,12 +218,14 @@ class CommandBus {
     cached.version = StreamVersion(cached.version.value + decision->size());
     ++cached.pending;
     job->generation = cached.generation;
-    log_.append_async(std::move(request),
-                      [this, job, answer = std::move(answer)](Result<eventstore::AppendResult> r) {
-                        shards_.post(job->shard, [this, job, answer, r = std::move(r)]() mutable {
-                          appended(job, std::move(answer), std::move(r));
-                        });
-                      });
+    // Finished on the log's answering thread when the shard is free: it is awake already,
+    // and waking the shard's thread for every commit cost more than the rest of the answer.
+    log_.append_async(std::move(request), [this, job, answer = std::move(answer)](
+                                              Result<eventstore::AppendResult> r) {
+      shards_.run_here_or_post(job->shard, [this, job, answer, r = std::move(r)]() mutable {
+        appended(job, std::move(answer), std::move(r));
+      });
+    });
   }
 
   void appended(const std::shared_ptr<Job>& job, std::string answer,
