@@ -16,15 +16,16 @@ std::shared_ptr<void> InflightGate::try_enter() {
                                [this](void*) { in_flight_.fetch_sub(1); });
 }
 
-void guarded(const Request& request, const Respond& respond, const std::function<void()>& f) {
+void guarded(const std::string& correlation_id, const Respond& respond,
+             const std::function<void()>& f) {
   try {
     f();
   } catch (const std::exception& e) {
-    Response r = internal_error(request.correlation_id);
+    Response r = internal_error(correlation_id);
     r.note = e.what();
     respond(std::move(r));
   } catch (...) {
-    respond(internal_error(request.correlation_id));
+    respond(internal_error(correlation_id));
   }
 }
 
@@ -51,8 +52,8 @@ void query_read_model(const ApiContext& ctx, Request& request, Respond respond,
   auto min = query_number(request, "min_position");
   if (!min) return respond(to_response(min.error()));
   const Position wanted(min->value_or(0));
-  auto run = [&model, query, respond, wanted, req = request] {
-    guarded(req, respond, [&] {
+  auto run = [&model, query, respond, wanted, correlation_id = request.correlation_id] {
+    guarded(correlation_id, respond, [&] {
       auto view = model.view();
       if (!view) return respond(to_response(from_error(view.error())));
       if (view->position() < wanted) return respond(stale(view->position(), wanted.value));
@@ -74,8 +75,8 @@ void query_log(const ApiContext& ctx, Request& request, Respond respond,
   if (!min) return respond(to_response(min.error()));
   const Position wanted(min->value_or(0));
   const auto& log = ctx.log;
-  auto run = [&log, query, respond, wanted, req = request] {
-    guarded(req, respond, [&] {
+  auto run = [&log, query, respond, wanted, correlation_id = request.correlation_id] {
+    guarded(correlation_id, respond, [&] {
       const Position head = log.head();
       if (head < wanted) return respond(stale(head, wanted.value));
       respond(query(head));

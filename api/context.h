@@ -70,9 +70,11 @@ struct ApiContext {
   std::chrono::milliseconds read_wait{2000};  // min_position waits at most this (api.md)
 };
 
-// Runs `f` with its own catch-all, answering 500 if it throws: for work that runs after
-// dispatch() returned (on the wait pool, on a runtime thread).
-void guarded(const Request& request, const Respond& respond, const std::function<void()>& f);
+// Runs `f` with its own catch-all, answering 500 with the request's correlation id if it
+// throws: for work that runs after dispatch() returned (on the wait pool, on a runtime thread).
+// It takes the id alone so that such work need not carry a copy of the whole request.
+void guarded(const std::string& correlation_id, const Respond& respond,
+             const std::function<void()>& f);
 
 // Read-your-writes on a read model (api.md, Conventions): min_position is a whole number
 // (else 400 invalid_field); when the model is behind it, waits on the pool up to read_wait,

@@ -47,9 +47,9 @@ void add_key(ApiContext& ctx, Request& request, Respond respond, const Principal
   if (!customer) return respond(to_response(customer.error()));
   auto spec = keys::key_spec(role->get<std::string>(), *store, *customer);
   if (!spec) return respond(to_response(spec.error()));
-  auto work = [&ctx, spec = *spec, by, respond, req = request] {
-    guarded(req, respond, [&] {
-      auto issued = ctx.issue_key(spec, by, req.correlation_id);
+  auto work = [&ctx, spec = *spec, by, respond, correlation_id = request.correlation_id] {
+    guarded(correlation_id, respond, [&] {
+      auto issued = ctx.issue_key(spec, by, correlation_id);
       if (!issued) return respond(to_response(from_error(issued.error())));
       respond(success({{"key", issued->key},
                        {"key_id", issued->key_id},

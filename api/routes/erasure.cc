@@ -30,8 +30,9 @@ void erase(ApiContext& ctx, const MembershipDeps& deps, Request& request, Respon
   auto ticket = ctx.commands.try_enter();
   if (!ticket) return respond(to_response(overloaded_problem()));
   membership::EraseCustomer command{*customer_id, *reason, ctx.clock.now()};
-  auto work = [&ctx, deps, ticket, respond, req = request, command, context, subject = *subject] {
-    guarded(req, respond, [&] {
+  auto work = [&ctx, deps, ticket, respond, correlation_id = request.correlation_id, command,
+               context, subject = *subject] {
+    guarded(correlation_id, respond, [&] {
       auto outcome = membership::erase_customer(deps.members, deps.keys, command, context);
       if (!outcome) return respond(to_response(from_error(outcome.error())));
       const auto deadline = std::chrono::steady_clock::now() + kPurgeWait;

@@ -33,8 +33,9 @@ void add_example_routes(Router& router, ApiContext& ctx, commands::CommandBus<Co
         if (!ticket) return respond(to_response(overloaded_problem()));
         Counter::Increment command{id, by, INT64_MAX / 2, ctx.clock.now(), std::chrono::hours(24)};
         counters.execute_async(std::move(command), std::move(*context),
-                               [ticket, respond, req = request](Result<commands::Outcome> outcome) {
-                                 guarded(req, respond, [&] {
+                               [ticket, respond, correlation_id = request.correlation_id](
+                                   Result<commands::Outcome> outcome) {
+                                 guarded(correlation_id, respond, [&] {
                                    if (!outcome)
                                      return respond(to_response(from_error(outcome.error())));
                                    Json answer = Json::parse(outcome->answer, nullptr, false);

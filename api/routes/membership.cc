@@ -52,7 +52,7 @@ void register_customer(ApiContext& ctx, const MembershipDeps& deps, Request& req
   auto context = command_context(request, *who);
   if (!context) return respond(to_response(context.error()));
   auto work = [&ctx, deps, respond, req = request, id, pii, fields, context = *context] {
-    guarded(req, respond, [&] {
+    guarded(req.correlation_id, respond, [&] {
       const std::string subject = membership::customer_subject(id);
       auto key = deps.keys.get_or_create(subject);
       if (!key && key.error().code == Code::subject_erased)
