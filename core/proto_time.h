@@ -9,13 +9,24 @@
 
 namespace tally {
 
-inline void set_proto_time(google::protobuf::Timestamp& out, Timestamp t) {
+// A time as google.protobuf.Timestamp's seconds and nanos.
+struct ProtoTime {
+  std::int64_t seconds = 0;
+  std::int32_t nanos = 0;
+};
+
+inline ProtoTime to_proto_time(Timestamp t) {
   const auto us = t.time_since_epoch().count();
   // Floor division keeps nanos in [0, 1e9) for times before the epoch too.
   auto seconds = us / 1'000'000, rest = us % 1'000'000;
   if (rest < 0) --seconds, rest += 1'000'000;
-  out.set_seconds(seconds);
-  out.set_nanos(static_cast<int>(rest * 1000));
+  return {seconds, static_cast<std::int32_t>(rest * 1000)};
+}
+
+inline void set_proto_time(google::protobuf::Timestamp& out, Timestamp t) {
+  const ProtoTime p = to_proto_time(t);
+  out.set_seconds(p.seconds);
+  out.set_nanos(p.nanos);
 }
 
 inline Timestamp from_proto_time(std::int64_t seconds, std::int32_t nanos) {

@@ -4,6 +4,9 @@
 
 #include <doctest/doctest.h>
 
+#include "core/proto_time.h"
+#include "tally/v1/event.pb.h"
+
 namespace tally::eventstore {
 namespace {
 
@@ -40,6 +43,61 @@ TEST_CASE("a stored event decodes to what was encoded, also into an event that h
   reused.stream = "a-much-longer-stream-name-than-the-next-one";
   REQUIRE(codec::decode_event(bytes, reused));
   CHECK(same(reused, e));
+}
+
+// What the generated tally.v1.Event writes for the same event: the stored bytes stay that
+// schema's encoding, so any protobuf reader of a backup or a replica reads them.
+std::string generated_encoding(const RecordedEvent& e) {
+  tally::v1::Event m;
+  m.set_position(e.position.value);
+  m.set_stream(e.stream);
+  m.set_version(e.version.value);
+  m.set_event_id(e.event_id);
+  m.set_type(e.type);
+  set_proto_time(*m.mutable_recorded_at(), e.recorded_at);
+  m.set_correlation_id(e.correlation_id);
+  m.set_causation_id(e.causation_id);
+  m.set_actor(e.actor);
+  m.set_payload(e.payload);
+  m.set_prev_hash(e.prev_hash);
+  m.set_hash(e.hash);
+  // The codec writes the fields known before staging, then those known at staging.
+  tally::v1::Event placed;
+  placed.set_position(m.position());
+  placed.set_version(m.version());
+  *placed.mutable_recorded_at() = m.recorded_at();
+  placed.set_prev_hash(m.prev_hash());
+  placed.set_hash(m.hash());
+  m.clear_position();
+  m.clear_version();
+  m.clear_recorded_at();
+  m.clear_prev_hash();
+  m.clear_hash();
+  return m.SerializeAsString() + placed.SerializeAsString();
+}
+
+TEST_CASE("the stored envelope is byte for byte what the generated tally.v1.Event writes") {
+  RecordedEvent full = sample();
+  full.causation_id = "cmd-0";
+  CHECK(codec::encode_event(full) == generated_encoding(full));
+  CHECK(codec::encode_event(sample()) == generated_encoding(sample()));  // an empty field
+  RecordedEvent zeros = sample();  // proto3 leaves out zero numbers, but not a set time
+  zeros.position = Position(0);
+  zeros.version = StreamVersion(0);
+  zeros.recorded_at = Timestamp(std::chrono::microseconds(0));
+  CHECK(codec::encode_event(zeros) == generated_encoding(zeros));
+  RecordedEvent early = sample();  // negative seconds: ten-byte varints
+  early.recorded_at = Timestamp(std::chrono::microseconds(-1'500'001));
+  CHECK(codec::encode_event(early) == generated_encoding(early));
+  RecordedEvent big = sample();  // lengths and numbers past one varint byte
+  big.payload = std::string(70'000, 'p');
+  big.position = Position(~std::uint64_t{0});
+  CHECK(codec::encode_event(big) == generated_encoding(big));
+  tally::v1::Event parsed;
+  REQUIRE(parsed.ParseFromString(codec::encode_event(full)));
+  CHECK(parsed.position() == 42);
+  CHECK(parsed.causation_id() == "cmd-0");
+  CHECK(parsed.hash() == full.hash);
 }
 
 TEST_CASE("a time before the epoch survives the envelope") {
