@@ -48,32 +48,22 @@ TEST_CASE("a stored event decodes to what was encoded, also into an event that h
 // What the generated tally.v1.Event writes for the same event: the stored bytes stay that
 // schema's encoding, so any protobuf reader of a backup or a replica reads them.
 std::string generated_encoding(const RecordedEvent& e) {
-  tally::v1::Event m;
-  m.set_position(e.position.value);
-  m.set_stream(e.stream);
-  m.set_version(e.version.value);
-  m.set_event_id(e.event_id);
-  m.set_type(e.type);
-  set_proto_time(*m.mutable_recorded_at(), e.recorded_at);
-  m.set_correlation_id(e.correlation_id);
-  m.set_causation_id(e.causation_id);
-  m.set_actor(e.actor);
-  m.set_payload(e.payload);
-  m.set_prev_hash(e.prev_hash);
-  m.set_hash(e.hash);
-  // The codec writes the fields known before staging, then those known at staging.
-  tally::v1::Event placed;
-  placed.set_position(m.position());
-  placed.set_version(m.version());
-  *placed.mutable_recorded_at() = m.recorded_at();
-  placed.set_prev_hash(m.prev_hash());
-  placed.set_hash(m.hash());
-  m.clear_position();
-  m.clear_version();
-  m.clear_recorded_at();
-  m.clear_prev_hash();
-  m.clear_hash();
-  return m.SerializeAsString() + placed.SerializeAsString();
+  // The codec writes the fields known before staging, then those known at staging: two
+  // messages, concatenated.
+  tally::v1::Event prepared, placed;
+  prepared.set_stream(e.stream);
+  prepared.set_event_id(e.event_id);
+  prepared.set_type(e.type);
+  prepared.set_correlation_id(e.correlation_id);
+  prepared.set_causation_id(e.causation_id);
+  prepared.set_actor(e.actor);
+  prepared.set_payload(e.payload);
+  placed.set_position(e.position.value);
+  placed.set_version(e.version.value);
+  set_proto_time(*placed.mutable_recorded_at(), e.recorded_at);
+  placed.set_prev_hash(e.prev_hash);
+  placed.set_hash(e.hash);
+  return prepared.SerializeAsString() + placed.SerializeAsString();
 }
 
 TEST_CASE("the stored envelope is byte for byte what the generated tally.v1.Event writes") {
