@@ -97,8 +97,8 @@ void issue(ApiContext& ctx, const CouponDeps& deps, Request& request, Respond re
       if (p.code == "invalid_field" && e.message.starts_with(field)) p.field = field;
     return p;
   };
-  run_command(ctx, deps.coupons, request, respond, std::move(*command), std::move(*context), 201,
-              issued_code(deps.codes), std::move(problem_of));
+  run_command(ctx, deps.coupons, request.correlation_id, respond, std::move(*command),
+              std::move(*context), 201, issued_code(deps.codes), std::move(problem_of));
 }
 
 void price_product(ApiContext& ctx, const CouponDeps& deps, Request& request, Respond respond) {
@@ -115,7 +115,7 @@ void price_product(ApiContext& ctx, const CouponDeps& deps, Request& request, Re
   if (!price) return respond(to_response(price.error()));
   auto context = command_context(request, *who);
   if (!context) return respond(to_response(context.error()));
-  run_command(ctx, deps.catalogue, request, respond,
+  run_command(ctx, deps.catalogue, request.correlation_id, respond,
               coupons::Catalogue::PriceProduct{id, *name, *price, ctx.clock.now()},
               std::move(*context), 200);
 }
@@ -154,8 +154,8 @@ void redeem(ApiContext& ctx, const CouponDeps& deps, Request& request, Respond r
                      : Problem{"missing_field", "a balance coupon needs an amount", "amount"};
     return p;
   };
-  run_command(ctx, deps.coupons, request, respond, std::move(c), std::move(context), 200, {},
-              std::move(problem_of));
+  run_command(ctx, deps.coupons, request.correlation_id, respond, std::move(c), std::move(context),
+              200, {}, std::move(problem_of));
 }
 
 void refund(ApiContext& ctx, const CouponDeps& deps, Request& request, Respond respond) {
@@ -189,8 +189,8 @@ void refund(ApiContext& ctx, const CouponDeps& deps, Request& request, Respond r
   ProblemOf problem_of = [deps, who = r->who](const Error& e) {
     return coupon_problem(deps, who, e);
   };
-  run_command(ctx, deps.coupons, request, respond, std::move(c), std::move(context), 200, {},
-              std::move(problem_of));
+  run_command(ctx, deps.coupons, request.correlation_id, respond, std::move(c), std::move(context),
+              200, {}, std::move(problem_of));
 }
 
 }  // namespace

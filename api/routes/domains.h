@@ -53,28 +53,28 @@ using Shape = std::function<Checked<Json>(Json answer)>;
 using ProblemOf = std::function<Problem(const Error&)>;
 
 template <class D>
-void run_command(ApiContext& ctx, commands::CommandBus<D>& bus, const Request& request,
+void run_command(ApiContext& ctx, commands::CommandBus<D>& bus, std::string correlation_id,
                  Respond respond, typename D::Command command, commands::Context context,
                  unsigned status, Shape shape = {}, ProblemOf problem_of = from_error) {
   auto ticket = ctx.commands.try_enter();
   if (!ticket) return respond(to_response(overloaded_problem()));
-  bus.execute_async(
-      std::move(command), std::move(context),
-      [ticket, respond, correlation_id = request.correlation_id, status, shape = std::move(shape),
-       problem_of = std::move(problem_of)](Result<commands::Outcome> outcome) {
-        guarded(correlation_id, respond, [&] {
-          if (!outcome) return respond(to_response(problem_of(outcome.error())));
-          Json answer = Json::parse(outcome->answer, nullptr, false);
-          if (!answer.is_object()) answer = Json::object();
-          if (shape) {
-            auto shaped = shape(std::move(answer));
-            if (!shaped) return respond(to_response(shaped.error()));
-            answer = std::move(*shaped);
-          }
-          answer["position"] = outcome->last.value;
-          respond(command_answer(std::move(answer), *outcome, status));
-        });
-      });
+  bus.execute_async(std::move(command), std::move(context),
+                    [ticket, respond, correlation_id = std::move(correlation_id), status,
+                     shape = std::move(shape),
+                     problem_of = std::move(problem_of)](Result<commands::Outcome> outcome) {
+                      guarded(correlation_id, respond, [&] {
+                        if (!outcome) return respond(to_response(problem_of(outcome.error())));
+                        Json answer = Json::parse(outcome->answer, nullptr, false);
+                        if (!answer.is_object()) answer = Json::object();
+                        if (shape) {
+                          auto shaped = shape(std::move(answer));
+                          if (!shaped) return respond(to_response(shaped.error()));
+                          answer = std::move(*shaped);
+                        }
+                        answer["position"] = outcome->last.value;
+                        respond(command_answer(std::move(answer), *outcome, status));
+                      });
+                    });
 }
 
 }  // namespace tally::api

@@ -51,8 +51,9 @@ void register_customer(ApiContext& ctx, const MembershipDeps& deps, Request& req
   }
   auto context = command_context(request, *who);
   if (!context) return respond(to_response(context.error()));
-  auto work = [&ctx, deps, respond, req = request, id, pii, fields, context = *context] {
-    guarded(req.correlation_id, respond, [&] {
+  auto work = [&ctx, deps, respond, correlation_id = request.correlation_id, id, pii, fields,
+               context = *context] {
+    guarded(correlation_id, respond, [&] {
       const std::string subject = membership::customer_subject(id);
       auto key = deps.keys.get_or_create(subject);
       if (!key && key.error().code == Code::subject_erased)
@@ -62,7 +63,7 @@ void register_customer(ApiContext& ctx, const MembershipDeps& deps, Request& req
       std::array<std::string*, 3> sealed = {&c.sealed_name, &c.sealed_email, &c.sealed_phone};
       for (std::size_t i = 0; i < fields.size(); ++i)
         *sealed[i] = seal(*key, {subject, c.event_id, fields[i]}, pii[i]);
-      run_command(ctx, deps.members, req, respond, std::move(c), context, 201);
+      run_command(ctx, deps.members, correlation_id, respond, std::move(c), context, 201);
     });
   };
   if (!ctx.waits.try_post(std::move(work))) respond(to_response(overloaded_problem()));
@@ -85,7 +86,8 @@ void points(ApiContext& ctx, const MembershipDeps& deps, Request& request, Respo
       earn ? membership::MembershipCommand(
                  membership::EarnPoints{t->customer_id, *amount, *reason, ctx.clock.now()})
            : membership::SpendPoints{t->customer_id, *amount, *reason, ctx.clock.now()};
-  run_command(ctx, deps.members, request, respond, std::move(c), std::move(*context), 200);
+  run_command(ctx, deps.members, request.correlation_id, respond, std::move(c), std::move(*context),
+              200);
 }
 
 Checked<std::vector<membership::PurchaseItem>> decode_items(const Json& body) {
@@ -131,7 +133,7 @@ void purchase(ApiContext& ctx, const MembershipDeps& deps, Request& request, Res
     canonical["items"].push_back({i.product_id, i.product_name, i.quantity, i.unit_price});
   auto context = keyed(request, t->who, "purchase/" + t->customer_id + "/" + *purchase_id,
                        fingerprint_of(canonical));
-  run_command(ctx, deps.members, request, respond,
+  run_command(ctx, deps.members, request.correlation_id, respond,
               membership::RecordPurchase{t->customer_id, *purchase_id, std::move(*items), *amount,
                                          points_used, ctx.clock.now()},
               std::move(context), 201);
@@ -149,7 +151,8 @@ void once(ApiContext& ctx, const MembershipDeps& deps, Request& request, Respond
       cancel ? membership::MembershipCommand(
                    membership::CancelMembership{t->customer_id, ctx.clock.now()})
              : membership::ExpireHistory{t->customer_id, ctx.clock.now(), std::nullopt};
-  run_command(ctx, deps.members, request, respond, std::move(c), std::move(context), 200);
+  run_command(ctx, deps.members, request.correlation_id, respond, std::move(c), std::move(context),
+              200);
 }
 
 void block(ApiContext& ctx, const MembershipDeps& deps, Request& request, Respond respond) {
@@ -157,7 +160,7 @@ void block(ApiContext& ctx, const MembershipDeps& deps, Request& request, Respon
   if (!t) return respond(to_response(t.error()));
   auto context = command_context(request, t->who);
   if (!context) return respond(to_response(context.error()));
-  run_command(ctx, deps.members, request, respond,
+  run_command(ctx, deps.members, request.correlation_id, respond,
               membership::BlockPurchases{t->customer_id, ctx.clock.now()}, std::move(*context),
               200);
 }
