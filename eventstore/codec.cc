@@ -7,6 +7,11 @@
 #include "core/sha256.h"
 
 namespace tally::eventstore::codec {
+
+using google::protobuf::internal::WireFormatLite;
+using google::protobuf::io::CodedInputStream;
+using google::protobuf::io::CodedOutputStream;
+
 namespace {
 
 void put_bytes(std::string& out, std::string_view s) {
@@ -98,22 +103,24 @@ std::string canonical(const Fields& f) {
 // before staging and once under the staging mutex, and the message's copies of every field
 // were most of that cost.
 void put_varint(std::string& out, std::uint64_t v) {
-  while (v >= 0x80) {
-    out.push_back(static_cast<char>(v | 0x80));
-    v >>= 7;
-  }
-  out.push_back(static_cast<char>(v));
+  std::uint8_t bytes[10];
+  const std::uint8_t* end = CodedOutputStream::WriteVarint64ToArray(v, bytes);
+  out.append(reinterpret_cast<const char*>(bytes), static_cast<std::size_t>(end - bytes));
 }
 
-void put_varint_field(std::string& out, std::uint32_t field, std::uint64_t v) {
+void put_tag(std::string& out, int field, WireFormatLite::WireType type) {
+  put_varint(out, WireFormatLite::MakeTag(field, type));
+}
+
+void put_varint_field(std::string& out, int field, std::uint64_t v) {
   if (v == 0) return;
-  put_varint(out, field << 3);
+  put_tag(out, field, WireFormatLite::WIRETYPE_VARINT);
   put_varint(out, v);
 }
 
-void put_string_field(std::string& out, std::uint32_t field, std::string_view v) {
+void put_string_field(std::string& out, int field, std::string_view v) {
   if (v.empty()) return;
-  put_varint(out, (field << 3) | 2);
+  put_tag(out, field, WireFormatLite::WIRETYPE_LENGTH_DELIMITED);
   put_varint(out, v.size());
   out.append(v);
 }
@@ -158,12 +165,15 @@ std::string place_event(PreparedEvent&& prepared, const Place& place, std::strin
   put_varint_field(out, 1, place.position.value);
   put_varint_field(out, 3, place.version.value);
   const ProtoTime at = to_proto_time(place.recorded_at);
-  std::string time;  // within the string's inline buffer for any time after 1970
-  put_varint_field(time, 1, static_cast<std::uint64_t>(at.seconds));
-  put_varint_field(time, 2, static_cast<std::uint64_t>(static_cast<std::int64_t>(at.nanos)));
-  put_varint(out, (6 << 3) | 2);  // present even when zero, as a set sub-message is
-  put_varint(out, time.size());
-  out.append(time);
+  // int64 and int32 alike are sign-extended to 64 bits on the wire.
+  const auto seconds = static_cast<std::uint64_t>(at.seconds);
+  const auto nanos = static_cast<std::uint64_t>(static_cast<std::int64_t>(at.nanos));
+  const std::size_t time_size = (seconds ? 1 + CodedOutputStream::VarintSize64(seconds) : 0) +
+                                (nanos ? 1 + CodedOutputStream::VarintSize64(nanos) : 0);
+  put_tag(out, 6, WireFormatLite::WIRETYPE_LENGTH_DELIMITED);  // present even when zero
+  put_varint(out, time_size);
+  put_varint_field(out, 1, seconds);
+  put_varint_field(out, 2, nanos);
   put_string_field(out, 11, prev_hash);
   put_string_field(out, 12, hash);
   return std::move(out);
@@ -175,9 +185,6 @@ std::string encode_event(const RecordedEvent& e) {
 }
 
 namespace {
-
-using google::protobuf::internal::WireFormatLite;
-using google::protobuf::io::CodedInputStream;
 
 // Copied straight from the stored bytes: ReadString would zero the string before copying.
 bool read_string(CodedInputStream& in, std::string_view bytes, std::string& out) {
