@@ -88,17 +88,21 @@ Result<View> Projector::view() const {
 }
 
 Result<Position> Projector::apply_range(std::uint64_t gen, Position from, Position until,
-                                        const std::function<void(Position)>& applied, Rows* live) {
+                                        const std::function<void(Position)>& applied,
+                                        Following* live) {
   // Bounds what a restart reads again when the model ignores a long run of events.
   constexpr std::uint64_t kCheckpointAtLeastEvery = 65536;
   // Reading and decoding cost several times what applying does, so the next pages are read
   // and decoded on other threads while this one applies: positions are gap-free up to
   // `until` (<= head), so every page's bounds are known before it is read.
   constexpr std::size_t kPagesAhead = 2;
-  using Page = std::vector<eventstore::RecordedEvent>;
+  // A follower keeps pages of at most this many events between steps: a catch-up's pages
+  // would hold tens of megabytes per model for good.
+  constexpr std::size_t kKeptPageEvents = 4096;
   std::deque<std::future<Result<Page>>> pages;
-  std::vector<Page> spare;  // applied pages, whose storage the next reads reuse
-  Position asked = from;    // the last position a page was asked for
+  std::vector<Page> own_pages;
+  std::vector<Page>& spare = live ? live->pages : own_pages;  // applied pages, to reuse
+  Position asked = from;  // the last position a page was asked for
   auto ask_ahead = [&] {
     while (pages.size() < kPagesAhead && asked < until) {
       const Position after = asked;
@@ -119,7 +123,7 @@ Result<Position> Projector::apply_range(std::uint64_t gen, Position from, Positi
   };
   Position at = from;
   std::optional<Rows> own;
-  Rows& rows = live ? *live : own.emplace(store_.snapshot(), rows_prefix(gen));
+  Rows& rows = live ? live->rows : own.emplace(store_.snapshot(), rows_prefix(gen));
   if (live) rows.rebase(store_.snapshot());
   // Not held between steps: a snapshot kept while the model idles would keep every row the
   // other models overwrite meanwhile from being compacted away.
@@ -128,7 +132,7 @@ Result<Position> Projector::apply_range(std::uint64_t gen, Position from, Positi
     ~Release() {
       if (rows) rows->rebase(nullptr);
     }
-  } release{live};
+  } release{live ? &live->rows : nullptr};
   const bool lazy = live != nullptr;
   for (ask_ahead(); !pages.empty() && !stopping_; ask_ahead()) {
     auto events = pages.front().get();
@@ -148,6 +152,7 @@ Result<Position> Projector::apply_range(std::uint64_t gen, Position from, Positi
     }
     at = events->back().position;
     spare.push_back(std::move(*events));
+    if (live && spare.back().capacity() > kKeptPageEvents) spare.pop_back();
     if (!lazy || rows.changed() || at.value - checkpointed_.value >= kCheckpointAtLeastEvery) {
       const bool changed = rows.changed();
       eventstore::KvBatch batch;
@@ -190,7 +195,7 @@ Status Projector::start() {
 
 void Projector::follow() {
   Position at = position_;
-  std::optional<Rows> live;  // of the serving copy
+  std::optional<Following> live;  // of the serving copy
   while (!stopping_) {
     std::optional<std::uint64_t> rebuilt;
     Position built;
@@ -217,7 +222,7 @@ void Projector::follow() {
     }
     const Position head = log_.head();
     if (head > at) {
-      if (!live) live.emplace(nullptr, rows_prefix(generation_));
+      if (!live) live.emplace(Following{Rows(nullptr, rows_prefix(generation_)), {}});
       auto reached = apply_range(
           generation_, at, head,
           [&](Position p) {

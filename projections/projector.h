@@ -104,11 +104,19 @@ class Projector {
     Position position;
   };
   Result<Generation> serving() const;
-  // Applies log events after `from` up to `until` (inclusive) to generation `gen`. `live`:
-  // the follower's rows of the serving copy, kept from step to step so that rows read once
-  // stay known; steps with it write checkpoints only when rows change (see above).
+  using Page = std::vector<eventstore::RecordedEvent>;
+  // What the follower keeps from step to step: the serving copy's rows, so that rows read
+  // once stay known, and the pages it read events into, so that the next step's events
+  // reuse their strings' storage instead of allocating anew.
+  struct Following {
+    Rows rows;
+    std::vector<Page> pages;
+  };
+  // Applies log events after `from` up to `until` (inclusive) to generation `gen`. With
+  // `live` (the follower's), steps write checkpoints only when rows change (see above).
   Result<Position> apply_range(std::uint64_t gen, Position from, Position until,
-                               const std::function<void(Position)>& applied, Rows* live = nullptr);
+                               const std::function<void(Position)>& applied,
+                               Following* live = nullptr);
   Status build(std::uint64_t gen, const std::function<void(const Progress&)>& progress);
   Status switch_to(std::uint64_t gen, Position built);
   void follow();

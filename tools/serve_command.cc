@@ -17,6 +17,7 @@
 #include "eventstore/kv.h"
 #include "eventstore/log.h"
 #include "projections/projector.h"
+#include "projections/shared_tail.h"
 #include "tools/commands.h"
 #include "tools/serve_domains.h"
 #include "tools/serve_metrics.h"
@@ -115,13 +116,14 @@ int run(const Settings& s) {
 
   auto models = wiring::server_read_models();
   api::keys::ApiKeys key_model;
+  const projections::SharedTail tail(**log);  // the projectors follow the log through it
   std::vector<std::unique_ptr<projections::Projector>> projectors;
   const projections::Projector* schedules = nullptr;
   for (auto& model : models) {
-    projectors.push_back(std::make_unique<projections::Projector>(**log, **store, *model));
+    projectors.push_back(std::make_unique<projections::Projector>(tail, **store, *model));
     if (model->name() == "schedules") schedules = projectors.back().get();
   }
-  projectors.push_back(std::make_unique<projections::Projector>(**log, **store, key_model));
+  projectors.push_back(std::make_unique<projections::Projector>(tail, **store, key_model));
   const projections::Projector& keys_projector = *projectors.back();
   const Position head_at_start = (*log)->head();
   for (auto& p : projectors)
