@@ -47,4 +47,33 @@ class Reader {
   virtual Position wait_beyond(Position after, std::chrono::milliseconds timeout) const = 0;
 };
 
+// A reader that passes everything on to another: a decorator derives from it and overrides
+// only what it changes.
+class ForwardingReader : public Reader {
+ public:
+  explicit ForwardingReader(const Reader& log) : log_(log) {}
+
+  Result<std::vector<RecordedEvent>> read_stream(std::string_view stream, StreamVersion from,
+                                                 std::size_t max) const override {
+    return log_.read_stream(stream, from, max);
+  }
+  Result<std::vector<RecordedEvent>> read_all(Position from, std::size_t max) const override {
+    return log_.read_all(from, max);
+  }
+  Status read_page(Position from, std::size_t max,
+                   std::vector<RecordedEvent>& page) const override {
+    return log_.read_page(from, max, page);
+  }
+  Position head() const override { return log_.head(); }
+  Result<StreamVersion> stream_version(std::string_view stream) const override {
+    return log_.stream_version(stream);
+  }
+  Position wait_beyond(Position after, std::chrono::milliseconds timeout) const override {
+    return log_.wait_beyond(after, timeout);
+  }
+
+ protected:
+  const Reader& log_;
+};
+
 }  // namespace tally::eventstore

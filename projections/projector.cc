@@ -8,6 +8,17 @@
 #include "core/numbers.h"
 
 namespace tally::projections {
+namespace {
+
+const eventstore::RecordedEvent& event_of(const eventstore::RecordedEvent& event) {
+  return event;
+}
+const eventstore::RecordedEvent& event_of(
+    const std::shared_ptr<const eventstore::RecordedEvent>& event) {
+  return *event;
+}
+
+}  // namespace
 
 Result<std::optional<std::string>> View::get(std::string_view key) const {
   return snapshot_->get(prefix_ + std::string(key));
@@ -33,6 +44,12 @@ Projector::Projector(const eventstore::Reader& log, eventstore::KvStore& store,
       store_(store),
       projection_(projection),
       events_per_batch_(std::max<std::size_t>(events_per_batch, 1)) {}
+
+Projector::Projector(const SharedTail& tail, eventstore::KvStore& store, Projection& projection,
+                     std::size_t events_per_batch)
+    : Projector(static_cast<const eventstore::Reader&>(tail), store, projection, events_per_batch) {
+  tail_ = &tail;
+}
 
 Projector::~Projector() {
   stopping_ = true;
@@ -88,21 +105,17 @@ Result<View> Projector::view() const {
 }
 
 Result<Position> Projector::apply_range(std::uint64_t gen, Position from, Position until,
-                                        const std::function<void(Position)>& applied,
-                                        Following* live) {
+                                        const std::function<void(Position)>& applied, Rows* live) {
   // Bounds what a restart reads again when the model ignores a long run of events.
   constexpr std::uint64_t kCheckpointAtLeastEvery = 65536;
   // Reading and decoding cost several times what applying does, so the next pages are read
   // and decoded on other threads while this one applies: positions are gap-free up to
   // `until` (<= head), so every page's bounds are known before it is read.
   constexpr std::size_t kPagesAhead = 2;
-  // A follower keeps pages of at most this many events between steps: a catch-up's pages
-  // would hold tens of megabytes per model for good.
-  constexpr std::size_t kKeptPageEvents = 4096;
+  using Page = std::vector<eventstore::RecordedEvent>;
   std::deque<std::future<Result<Page>>> pages;
-  std::vector<Page> own_pages;
-  std::vector<Page>& spare = live ? live->pages : own_pages;  // applied pages, to reuse
-  Position asked = from;  // the last position a page was asked for
+  std::vector<Page> spare;  // applied pages, whose storage the next reads reuse
+  Position asked = from;    // the last position a page was asked for
   auto ask_ahead = [&] {
     while (pages.size() < kPagesAhead && asked < until) {
       const Position after = asked;
@@ -123,7 +136,7 @@ Result<Position> Projector::apply_range(std::uint64_t gen, Position from, Positi
   };
   Position at = from;
   std::optional<Rows> own;
-  Rows& rows = live ? live->rows : own.emplace(store_.snapshot(), rows_prefix(gen));
+  Rows& rows = live ? *live : own.emplace(store_.snapshot(), rows_prefix(gen));
   if (live) rows.rebase(store_.snapshot());
   // Not held between steps: a snapshot kept while the model idles would keep every row the
   // other models overwrite meanwhile from being compacted away.
@@ -132,17 +145,15 @@ Result<Position> Projector::apply_range(std::uint64_t gen, Position from, Positi
     ~Release() {
       if (rows) rows->rebase(nullptr);
     }
-  } release{live ? &live->rows : nullptr};
+  } release{live};
   const bool lazy = live != nullptr;
-  for (ask_ahead(); !pages.empty() && !stopping_; ask_ahead()) {
-    auto events = pages.front().get();
-    pages.pop_front();
-    if (!events) return tl::unexpected(events.error());
-    if (events->empty() || events->front().position != at.next())
+  // One run of events following `at`: applied, then rows and checkpoint written when due.
+  auto fold = [&](const auto& events) -> Status {
+    if (events.empty() || event_of(events.front()).position != at.next())
       return tally::fail(Code::corruption, fmt::format("{}: the log has no event at position {}",
                                                        name(), at.next().value));
-    ask_ahead();
-    for (const auto& event : *events) {
+    for (const auto& each : events) {
+      const eventstore::RecordedEvent& event = event_of(each);
       if (auto ok = projection_.apply(event, rows); !ok) {
         Error error = ok.error();
         error.message =
@@ -150,20 +161,36 @@ Result<Position> Projector::apply_range(std::uint64_t gen, Position from, Positi
         return tl::unexpected(std::move(error));
       }
     }
-    at = events->back().position;
-    spare.push_back(std::move(*events));
-    if (live && spare.back().capacity() > kKeptPageEvents) spare.pop_back();
+    at = event_of(events.back()).position;
     if (!lazy || rows.changed() || at.value - checkpointed_.value >= kCheckpointAtLeastEvery) {
       const bool changed = rows.changed();
       eventstore::KvBatch batch;
       rows.write_to(batch);
       batch.put(checkpoint_key(gen), std::to_string(at.value));
-      if (auto ok = store_.write(std::move(batch)); !ok) return tl::unexpected(ok.error());
+      if (auto ok = store_.write(std::move(batch)); !ok) return ok;
       if (lazy) checkpointed_ = at;
       if (lazy && changed) ++writes_;  // announced by `applied`, under the mutex
       rows.rebase(store_.snapshot());
     }
     applied(at);
+    return {};
+  };
+  // A follower near the head takes the events the other projectors share.
+  if (live && tail_ && from < until) {
+    auto shared = tail_->share(from.next(), until.value - from.value);
+    if (!shared) return tl::unexpected(shared.error());
+    if (*shared) {
+      if (auto ok = fold(**shared); !ok) return tl::unexpected(ok.error());
+      return at;
+    }
+  }
+  for (ask_ahead(); !pages.empty() && !stopping_; ask_ahead()) {
+    auto events = pages.front().get();
+    pages.pop_front();
+    if (!events) return tl::unexpected(events.error());
+    ask_ahead();
+    if (auto ok = fold(*events); !ok) return tl::unexpected(ok.error());
+    spare.push_back(std::move(*events));
   }
   // Stopping: pages still being read are waited for by their futures' destructors.
   return at;
@@ -195,7 +222,7 @@ Status Projector::start() {
 
 void Projector::follow() {
   Position at = position_;
-  std::optional<Following> live;  // of the serving copy
+  std::optional<Rows> live;  // of the serving copy
   while (!stopping_) {
     std::optional<std::uint64_t> rebuilt;
     Position built;
@@ -222,7 +249,7 @@ void Projector::follow() {
     }
     const Position head = log_.head();
     if (head > at) {
-      if (!live) live.emplace(Following{Rows(nullptr, rows_prefix(generation_)), {}});
+      if (!live) live.emplace(nullptr, rows_prefix(generation_));
       auto reached = apply_range(
           generation_, at, head,
           [&](Position p) {

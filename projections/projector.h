@@ -28,6 +28,7 @@
 #include "eventstore/kv.h"
 #include "eventstore/reader.h"
 #include "projections/projection.h"
+#include "projections/shared_tail.h"
 
 namespace tally::projections {
 
@@ -73,6 +74,10 @@ class Projector {
   // a row changed by many events once; smaller ones show progress in finer steps.
   Projector(const eventstore::Reader& log, eventstore::KvStore& store, Projection& projection,
             std::size_t events_per_batch = 32768);
+  // Following the log through `tail`, shared with the server's other projectors: the events
+  // it follows are read and decoded once for all of them.
+  Projector(const SharedTail& tail, eventstore::KvStore& store, Projection& projection,
+            std::size_t events_per_batch = 32768);
   ~Projector();  // stops the threads; what was written stays
 
   std::string_view name() const { return projection_.name(); }
@@ -104,19 +109,11 @@ class Projector {
     Position position;
   };
   Result<Generation> serving() const;
-  using Page = std::vector<eventstore::RecordedEvent>;
-  // What the follower keeps from step to step: the serving copy's rows, so that rows read
-  // once stay known, and the pages it read events into, so that the next step's events
-  // reuse their strings' storage instead of allocating anew.
-  struct Following {
-    Rows rows;
-    std::vector<Page> pages;
-  };
-  // Applies log events after `from` up to `until` (inclusive) to generation `gen`. With
-  // `live` (the follower's), steps write checkpoints only when rows change (see above).
+  // Applies log events after `from` up to `until` (inclusive) to generation `gen`. `live`:
+  // the follower's rows of the serving copy, kept from step to step so that rows read once
+  // stay known; steps with it write checkpoints only when rows change (see above).
   Result<Position> apply_range(std::uint64_t gen, Position from, Position until,
-                               const std::function<void(Position)>& applied,
-                               Following* live = nullptr);
+                               const std::function<void(Position)>& applied, Rows* live = nullptr);
   Status build(std::uint64_t gen, const std::function<void(const Progress&)>& progress);
   Status switch_to(std::uint64_t gen, Position built);
   void follow();
@@ -129,6 +126,7 @@ class Projector {
   std::string generation_key() const;
 
   const eventstore::Reader& log_;
+  const SharedTail* tail_ = nullptr;  // the follower's source near the head, if shared
   eventstore::KvStore& store_;
   Projection& projection_;
   const std::size_t events_per_batch_;

@@ -19,9 +19,9 @@ using eventstore::test::TempDir;
 using namespace std::chrono_literals;
 
 // The log, counting the events its pages hand out.
-class CountingReader final : public eventstore::Reader {
+class CountingReader final : public eventstore::ForwardingReader {
  public:
-  explicit CountingReader(const eventstore::Reader& log) : log_(log) {}
+  using ForwardingReader::ForwardingReader;
   std::uint64_t events() const { return events_; }
 
   Status read_page(Position from, std::size_t max,
@@ -35,20 +35,8 @@ class CountingReader final : public eventstore::Reader {
     if (events) events_ += events->size();
     return events;
   }
-  Result<std::vector<RecordedEvent>> read_stream(std::string_view stream, StreamVersion from,
-                                                 std::size_t max) const override {
-    return log_.read_stream(stream, from, max);
-  }
-  Position head() const override { return log_.head(); }
-  Result<StreamVersion> stream_version(std::string_view stream) const override {
-    return log_.stream_version(stream);
-  }
-  Position wait_beyond(Position after, std::chrono::milliseconds timeout) const override {
-    return log_.wait_beyond(after, timeout);
-  }
 
  private:
-  const eventstore::Reader& log_;
   mutable std::atomic<std::uint64_t> events_{0};
 };
 
