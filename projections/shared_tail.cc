@@ -8,7 +8,7 @@ SharedTail::SharedTail(const eventstore::Reader& log, std::size_t keep)
     : ForwardingReader(log), keep_(std::max<std::size_t>(keep, 1)) {}
 
 Position SharedTail::end() const {
-  return Position(first_.value + tail_.size());
+  return tail_.back()->position.next();
 }
 
 Result<std::optional<SharedTail::Events>> SharedTail::share(Position from, std::size_t max) const {
@@ -22,27 +22,23 @@ Result<std::optional<SharedTail::Events>> SharedTail::share(Position from, std::
   std::lock_guard lock(mutex_);
   // A reader behind the tail kept (it started late, or fell behind) reads on its own until it
   // reaches it; a reader past it finds a tail no one read on for a while: it starts anew.
-  if (!tail_.empty() && from < first_) return std::nullopt;
-  if (tail_.empty() || from > end()) {
-    tail_.clear();
-    first_ = from;
-  }
-  if (last >= end().value) {
-    const Position start = end();
+  if (!tail_.empty() && from < tail_.front()->position) return std::nullopt;
+  if (!tail_.empty() && from > end()) tail_.clear();
+  const Position start = tail_.empty() ? from : end();
+  if (last >= start.value) {
     if (auto ok = log_.read_page(start, last - start.value + 1, fresh_); !ok)
       return tl::unexpected(ok.error());
     events_read_ += fresh_.size();
     for (auto& event : fresh_)
       tail_.push_back(std::make_shared<const eventstore::RecordedEvent>(std::move(event)));
   }
-  const auto begin = tail_.cbegin() + static_cast<std::ptrdiff_t>(from.value - first_.value);
+  const auto begin =
+      tail_.cbegin() + static_cast<std::ptrdiff_t>(from.value - tail_.front()->position.value);
   const auto n =
       static_cast<std::ptrdiff_t>(std::min<std::uint64_t>(last + 1, end().value) - from.value);
   events.assign(begin, begin + n);
-  while (tail_.size() > keep_) {
-    tail_.pop_front();
-    first_ = first_.next();
-  }
+  if (tail_.size() > keep_)
+    tail_.erase(tail_.begin(), tail_.end() - static_cast<std::ptrdiff_t>(keep_));
   return events;
 }
 

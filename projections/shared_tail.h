@@ -41,13 +41,11 @@ class SharedTail final : public eventstore::ForwardingReader {
   std::uint64_t events_read() const;
 
  private:
-  Position end() const;  // the position after the last event kept; mutex_ held
+  Position end() const;  // the position after the last event kept; mutex_ held, not empty
 
   const std::size_t keep_;
   mutable std::mutex mutex_;
-  mutable std::deque<std::shared_ptr<const eventstore::RecordedEvent>>
-      tail_;  // consecutive, the first at first_
-  mutable Position first_{0};
+  mutable std::deque<std::shared_ptr<const eventstore::RecordedEvent>> tail_;  // consecutive
   mutable std::vector<eventstore::RecordedEvent> fresh_;  // what the log gave, before kept
   mutable std::uint64_t events_read_ = 0;
 };
