@@ -66,6 +66,8 @@ class WriterThreadBaseline final : public RawBaseline {
     return answer.get();
   }
 
+  std::optional<std::uint64_t> synced_writes() const override { return writes_.load(); }
+
  private:
   struct Item {
     std::string_view value;  // the producer waits, so its bytes outlive the write
@@ -87,6 +89,7 @@ class WriterThreadBaseline final : public RawBaseline {
       rocksdb::WriteOptions sync;
       sync.sync = true;
       const Status status = rocks::check(db_->db().Write(sync, &write), "raw write");
+      writes_.fetch_add(1, std::memory_order_relaxed);
       for (auto& item : batch) item.done->set_value(status);
       batch.clear();
     }
@@ -94,6 +97,7 @@ class WriterThreadBaseline final : public RawBaseline {
 
   std::unique_ptr<rocks::Database> db_;
   std::uint64_t next_ = 0;
+  std::atomic<std::uint64_t> writes_{0};
   std::mutex mutex_;
   std::condition_variable changed_;
   std::vector<Item> queue_;

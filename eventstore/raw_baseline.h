@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string_view>
 
 #include "core/result.h"
@@ -28,6 +29,8 @@ class RawBaseline {
   virtual ~RawBaseline() = default;
   // Stores `value` under the next key; durable when it returns.
   virtual Status append(std::string_view value) = 0;
+  // Synced writes so far, where the baseline knows (RocksDB's own write groups are not counted).
+  virtual std::optional<std::uint64_t> synced_writes() const { return std::nullopt; }
 };
 
 // The bar for reading (`tally bench rebuild`): a plain RocksDB iterator over the stored

@@ -76,7 +76,7 @@ void run(const Settings& s) {
   }
   if (s.dir.empty()) fs::remove_all(root);
   const Figures d = median(distinct), h = median(hot);
-  fmt::print("\n{:<34} {:>12} {:>10} {:>10}\n", "", "commands/s", "p50 µs", "p99 µs");
+  print_header("commands/s");
   print_row(fmt::format("{} distinct streams", s.streams), d);
   print_row("1 hot stream", h);
   fmt::print("\nhot / distinct = {:.2f}\n", h.per_second / d.per_second);
