@@ -94,6 +94,10 @@ struct LogOptions {
   const Clock* clock = nullptr;
   // How long idempotency records are kept before pruning. domain.md §0 asks for >= 30 days.
   std::chrono::hours idempotency_retention{24 * 30};
+  // Records deleted per pruning round. Rounds run hourly, and every 50 ms while a round finds
+  // this many: pruning keeps up with 20 rounds' worth of keyed appends a second, and a round
+  // (run between answering two batches) delays answers by a millisecond or two at most.
+  std::size_t idempotency_prune_round = 1000;
   // Most events in one group commit. Larger batches amortise the sync further but delay the
   // first appender of a batch; the sync (~160 µs) dominates far below this.
   std::size_t max_batch_events = 8192;

@@ -12,7 +12,7 @@ namespace tally::eventstore {
 namespace {
 
 constexpr auto kPruneEvery = std::chrono::hours(1);
-constexpr std::size_t kPruneAtMost = 10000;  // per round, so appends wait little behind it
+constexpr auto kPruneAgain = std::chrono::milliseconds(50);  // after a round that left some due
 
 bool holds(const ExpectedVersion& expected, StreamVersion current) {
   switch (expected.kind) {
@@ -303,9 +303,14 @@ LogStats Writer::stats() const {
 
 void Writer::prune_if_due() {
   const auto now = clock_.now();
-  if (now - last_prune_ < kPruneEvery) return;
-  last_prune_ = now;
-  ignore_failure(prune_outcomes(now - options_.idempotency_retention, kPruneAtMost),
+  if (now < next_prune_) return;
+  const std::size_t round = options_.idempotency_prune_round;
+  auto pruned = prune_outcomes(now - options_.idempotency_retention, round);
+  // A full round may have left more due: the next comes soon, so pruning keeps up with any
+  // rate of keyed appends, while each round stays small next to the group commits.
+  next_prune_ = now + (pruned && *pruned == round ? Timestamp::duration(kPruneAgain)
+                                                  : Timestamp::duration(kPruneEvery));
+  ignore_failure(pruned,
                  "a failed prune is retried next round; records only linger a little longer");
 }
 

@@ -116,7 +116,7 @@ class Writer {
   std::condition_variable answerer_wake_;
   std::deque<std::unique_ptr<Batch>> committed_;
   bool answerer_stopping_ = false;
-  Timestamp last_prune_;  // answerer thread only
+  Timestamp next_prune_;  // answerer thread only; the first batch answered prunes
 
   std::atomic<Position> head_;
   mutable std::mutex head_mutex_;

@@ -112,4 +112,46 @@ TEST_CASE("idempotency records are kept for the retention, then pruned") {
   CHECK_FALSE(fresh->replayed);
 }
 
+TEST_CASE("the log prunes by itself, in rounds that keep coming while records are due") {
+  TempDir dir;
+  TestClock clock(Timestamp(std::chrono::seconds(1'800'000'000)));
+  auto log = open_log(dir.data(), LogOptions{.clock = &clock, .idempotency_prune_round = 3});
+  auto key = [](int i) {
+    std::string k = "k";
+    return k += std::to_string(i);
+  };
+  for (int i = 1; i <= 7; ++i) REQUIRE(log->append(keyed(key(i), "body", "coupon-" + key(i))));
+  auto kept = [&] {
+    int n = 0;
+    for (int i = 1; i <= 7; ++i) n += log->find_outcome(key(i)).value() ? 1 : 0;
+    return n;
+  };
+  // A round runs on the answering thread after a batch is answered: the next append returns
+  // only once that round is done.
+  auto append_twice = [&] {
+    REQUIRE(log->append(one_event("trigger")));
+    REQUIRE(log->append(one_event("barrier")));
+  };
+  append_twice();
+  CHECK(kept() == 7);  // none is old enough
+
+  clock.advance(std::chrono::hours(24 * 31));
+  append_twice();
+  CHECK(kept() == 4);  // one round of 3, the oldest first
+  append_twice();
+  CHECK(kept() == 4);  // the next round is not due yet
+  clock.advance(std::chrono::milliseconds(50));
+  append_twice();
+  CHECK(kept() == 1);  // a full round called the next one soon
+  clock.advance(std::chrono::milliseconds(50));
+  append_twice();
+  CHECK(kept() == 0);
+
+  // That round was not full: the log is caught up, and the next round is an hour away.
+  REQUIRE(log->append(keyed("k8", "body", "coupon-8")));
+  clock.advance(std::chrono::hours(24 * 31));
+  append_twice();
+  CHECK(log->find_outcome("k8").value() == std::nullopt);
+}
+
 }  // namespace tally::eventstore
