@@ -104,6 +104,10 @@ struct LogOptions {
   // Appends waiting for the writer before new ones are refused with Code::overloaded. This
   // bounds memory and latency under overload instead of queueing without limit.
   std::size_t max_queued_appends = 100000;
+  // Stream versions the writer keeps in memory to check expected versions without a read.
+  // Past this many, those of streams with nothing in flight are dropped (read again on their
+  // next append), so a log of many millions of streams does not grow the process without end.
+  std::size_t cached_stream_heads = 1'000'000;
 };
 
 struct LogStats {

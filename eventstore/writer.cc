@@ -224,7 +224,8 @@ std::optional<Result<AppendResult>> Writer::stage(Pending& pending) {
       last_hash_ = std::move(hash);
       next_position_ = next_position_.next();
     }
-    if (version != current[k]) heads_.insert_or_assign(s.stream, version.value);
+    if (version != current[k])
+      heads_.insert_or_assign(s.stream, Head{version.value, next_position_.value - 1});
   }
   const Position last(next_position_.value - 1);
   batch.last = last;
@@ -266,9 +267,9 @@ void Writer::answer(Batch& batch) {
 }
 
 Result<StreamVersion> Writer::current_version(std::string_view stream) {
-  if (auto it = heads_.find(stream); it != heads_.end()) return StreamVersion(it->second);
-  // Not seen since opening: the last index entry of the stream says. Every stream staged
-  // since opening is in heads_, so what the database holds for this one is complete.
+  if (auto it = heads_.find(stream); it != heads_.end()) return StreamVersion(it->second.version);
+  // Not in heads_: the last index entry of the stream says. heads_ keeps every stream with
+  // staged events not yet written, so what the database holds for this one is complete.
   std::unique_ptr<rocksdb::Iterator> it(db_.NewIterator(rocksdb::ReadOptions(), families_.streams));
   const std::string prefix = codec::stream_prefix(stream);
   it->SeekForPrev(codec::stream_key(stream, StreamVersion(~std::uint64_t{0})));
@@ -277,8 +278,18 @@ Result<StreamVersion> Writer::current_version(std::string_view stream) {
     version = codec::get_u64(it->key().ToStringView().substr(prefix.size()));
   if (auto ok = rocks::check(it->status(), "reading stream head"); !ok)
     return tl::unexpected(ok.error());
-  heads_.emplace(std::string(stream), version);
+  if (heads_.size() >= evict_heads_at_) evict_written_heads();
+  heads_.emplace(std::string(stream), Head{version, 0});
   return StreamVersion(version);
+}
+
+void Writer::evict_written_heads() {
+  // Only heads whose events are all written: the database answers for those as well.
+  const std::uint64_t written = head().value;
+  std::erase_if(heads_, [&](const auto& entry) { return entry.second.last <= written; });
+  // Heads still in flight stay; if they are many, the next sweep waits until as many more
+  // came, so sweeps cost O(1) per append whatever the load.
+  evict_heads_at_ = std::max(options_.cached_stream_heads, 2 * heads_.size());
 }
 
 Result<std::optional<StoredOutcome>> Writer::find_outcome(std::string_view key) const {

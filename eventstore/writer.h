@@ -82,24 +82,30 @@ class Writer {
   Batch& open_batch();
   void answer(Batch& batch);
   Result<StreamVersion> current_version(std::string_view stream);
+  void evict_written_heads();
   void prune_if_due();
 
   struct StringHash {
     using is_transparent = void;
     std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
-  using HeadMap = std::unordered_map<std::string, std::uint64_t, StringHash, std::equal_to<>>;
+  struct Head {
+    std::uint64_t version;  // as staged
+    std::uint64_t last;     // position of the stream's last staged event; 0: read from disk
+  };
+  using HeadMap = std::unordered_map<std::string, Head, StringHash, std::equal_to<>>;
 
   rocksdb::DB& db_;
   const Families families_;
   const Clock& clock_;
   const LogOptions options_;
 
-  // Staging, guarded by mutex_: stream heads and chain tip as staged (ahead of the committed
-  // state by the batches not yet written), the idempotency keys of unanswered batches, and the
-  // staged batches in position order (the open one last).
+  // Staging, guarded by mutex_: stream heads (a bounded cache of them) and chain tip as staged
+  // (ahead of the committed state by the batches not yet written), the idempotency keys of
+  // unanswered batches, and the staged batches in position order (the open one last).
   std::mutex mutex_;
   HeadMap heads_;
+  std::size_t evict_heads_at_ = options_.cached_stream_heads;
   Position next_position_;
   std::string last_hash_;
   Timestamp last_recorded_at_;

@@ -1,5 +1,8 @@
 #include <doctest/doctest.h>
 
+#include <condition_variable>
+#include <mutex>
+
 #include "support.h"
 
 namespace tally::eventstore {
@@ -152,6 +155,53 @@ TEST_CASE("reopening recovers the head, the stream versions and the hash chain")
   REQUIRE(all.size() == 2);
   CHECK(all[1].prev_hash == all[0].hash);
   CHECK(log->verify().value() == std::nullopt);
+}
+
+TEST_CASE("stream versions stay right when the writer drops cached heads") {
+  TempDir dir;
+  auto log = open_log(dir.data(), LogOptions{.cached_stream_heads = 4});
+  auto name = [](int i) {
+    std::string s = "coupon-";
+    return s += std::to_string(i);
+  };
+  auto exact = [](std::uint64_t v) { return ExpectedVersion::exact(StreamVersion(v)); };
+
+  SUBCASE("heads read again from disk") {
+    for (int i = 0; i < 10; ++i) REQUIRE(log->append(one_event(name(i))));
+    for (int i = 0; i < 10; ++i)
+      CHECK(log->append(to_stream(name(i), exact(1), {event("test.more")})).value().first ==
+            Position(11 + i));
+    auto stale = log->append(to_stream(name(0), exact(1), {event("test.more")}));
+    REQUIRE_FALSE(stale);
+    CHECK(stale.error().code == Code::version_conflict);
+    auto exists =
+        log->append(to_stream(name(3), ExpectedVersion::no_stream(), {event("test.new")}));
+    REQUIRE_FALSE(exists);
+    CHECK(exists.error().code == Code::version_conflict);
+  }
+
+  SUBCASE("heads of appends still in flight are kept") {
+    // Three rounds over 200 streams, nothing awaited: each append expects the version the
+    // one before it (probably still unwritten) leaves. Dropping a head with staged events
+    // would read a stale version from disk and refuse the append.
+    constexpr int kStreams = 200, kRounds = 3;
+    std::mutex mutex;
+    std::condition_variable done;
+    int answered = 0, refused = 0;
+    for (int round = 0; round < kRounds; ++round)
+      for (int i = 0; i < kStreams; ++i)
+        log->append_async(to_stream(name(i), exact(round), {event("test.more")}),
+                          [&](Result<AppendResult> r) {
+                            std::lock_guard lock(mutex);
+                            ++answered;
+                            if (!r) ++refused;
+                            done.notify_one();
+                          });
+    std::unique_lock lock(mutex);
+    done.wait(lock, [&] { return answered == kStreams * kRounds; });
+    CHECK(refused == 0);
+    CHECK(log->stream_version(name(kStreams - 1)).value() == StreamVersion(kRounds));
+  }
 }
 
 }  // namespace tally::eventstore
