@@ -39,17 +39,19 @@ PY
 )
 
 redeem_script() {  # NAME-PREFIX CODE-EXPRESSION: a wrk script with unique transaction ids
+  # Unique across runs too: wrk's random numbers repeat from run to run, so ids made of a
+  # thread number and a counter alone would make every run after the first replay the first
+  # one's transactions (answered from the stored outcome, with no append) instead of
+  # redeeming. Each thread's Lua state reads its own random prefix.
   cat <<LUA
-local thread_count = 0
-function setup(thread)
-  thread_count = thread_count + 1
-  thread:set("id", thread_count)
-end
+local uuid = io.open("/proc/sys/kernel/random/uuid")
+local run = uuid:read("*l"):sub(1, 13)
+uuid:close()
 local n = 0
 request = function()
   n = n + 1
   local code = $2
-  local body = '{"coupon_code":"' .. code .. '","store_id":"S1","transaction_id":"$1' .. id ..
+  local body = '{"coupon_code":"' .. code .. '","store_id":"S1","transaction_id":"$1' .. run ..
       '-' .. n .. '","amount":1}'
   return wrk.format("POST", "/api/v1/coupon/redeem",
                     {["Authorization"] = "Bearer $pos", ["Content-Type"] = "application/json"},
