@@ -1,8 +1,5 @@
 #include <doctest/doctest.h>
 
-#include <condition_variable>
-#include <mutex>
-
 #include "support.h"
 
 namespace tally::eventstore {
@@ -185,20 +182,13 @@ TEST_CASE("stream versions stay right when the writer drops cached heads") {
     // one before it (probably still unwritten) leaves. Dropping a head with staged events
     // would read a stale version from disk and refuse the append.
     constexpr int kStreams = 200, kRounds = 3;
-    std::mutex mutex;
-    std::condition_variable done;
-    int answered = 0, refused = 0;
+    std::vector<AppendRequest> requests;
     for (int round = 0; round < kRounds; ++round)
       for (int i = 0; i < kStreams; ++i)
-        log->append_async(to_stream(name(i), exact(round), {event("test.more")}),
-                          [&](Result<AppendResult> r) {
-                            std::lock_guard lock(mutex);
-                            ++answered;
-                            if (!r) ++refused;
-                            done.notify_one();
-                          });
-    std::unique_lock lock(mutex);
-    done.wait(lock, [&] { return answered == kStreams * kRounds; });
+        requests.push_back(to_stream(name(i), exact(round), {event("test.more")}));
+    int refused = 0;
+    for (const auto& answer : append_all_async(*log, std::move(requests)))
+      refused += answer ? 0 : 1;
     CHECK(refused == 0);
     CHECK(log->stream_version(name(kStreams - 1)).value() == StreamVersion(kRounds));
   }

@@ -1,8 +1,6 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
-#include <condition_variable>
-#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -78,22 +76,13 @@ TEST_CASE("async appends are answered in commit order with their own positions")
   TempDir dir;
   auto log = open_log(dir.data());
   constexpr int kAppends = 2000;
-  std::mutex mutex;
-  std::condition_variable done;
-  std::map<int, std::uint64_t> positions;
-  for (int i = 0; i < kAppends; ++i) {
-    log->append_async(one_event("s-" + std::to_string(i % 7), std::to_string(i)),
-                      [&, i](Result<AppendResult> r) {
-                        std::lock_guard lock(mutex);
-                        positions[i] = r ? r->first.value : 0;
-                        done.notify_one();
-                      });
-  }
-  std::unique_lock lock(mutex);
-  REQUIRE(
-      done.wait_for(lock, std::chrono::seconds(30), [&] { return positions.size() == kAppends; }));
+  std::vector<AppendRequest> requests;
+  for (int i = 0; i < kAppends; ++i)
+    requests.push_back(one_event("s-" + std::to_string(i % 7), std::to_string(i)));
+  const auto answers = append_all_async(*log, std::move(requests));
   // Submitted from one thread, so the queue order is the log order.
-  for (int i = 0; i < kAppends; ++i) CHECK(positions[i] == std::uint64_t(i + 1));
+  for (int i = 0; i < kAppends; ++i)
+    CHECK((answers[i] ? answers[i]->first.value : 0) == std::uint64_t(i + 1));
 }
 
 }  // namespace tally::eventstore

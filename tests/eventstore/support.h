@@ -1,9 +1,15 @@
 // Shared by the eventstore tests: a temporary data dir and short ways to build appends.
 #pragma once
 
+#include <chrono>
+#include <condition_variable>
 #include <cstdlib>
 #include <filesystem>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "eventstore/log.h"
 
@@ -52,6 +58,30 @@ inline std::unique_ptr<Log> open_log(const std::filesystem::path& dir, LogOption
   auto log = Log::open(dir, options);
   if (!log) throw std::runtime_error(describe(log.error()));
   return std::move(*log);
+}
+
+// Submits every request at once, none awaited before the next, and returns their answers in
+// submission order.
+inline std::vector<Result<AppendResult>> append_all_async(Log& log,
+                                                          std::vector<AppendRequest> requests) {
+  std::mutex mutex;
+  std::condition_variable done;
+  std::vector<std::optional<Result<AppendResult>>> answers(requests.size());
+  std::size_t answered = 0;
+  for (std::size_t i = 0; i < requests.size(); ++i)
+    log.append_async(std::move(requests[i]), [&, i](Result<AppendResult> r) {
+      std::lock_guard lock(mutex);
+      answers[i] = std::move(r);
+      ++answered;
+      done.notify_one();
+    });
+  std::unique_lock lock(mutex);
+  if (!done.wait_for(lock, std::chrono::seconds(30), [&] { return answered == answers.size(); }))
+    throw std::runtime_error("appends not answered within 30 s");
+  std::vector<Result<AppendResult>> out;
+  out.reserve(answers.size());
+  for (auto& a : answers) out.push_back(std::move(*a));
+  return out;
 }
 
 }  // namespace tally::eventstore::test
