@@ -1,4 +1,5 @@
-// SHA-256 (OpenSSL), for the log's hash chain and for fingerprints of requests.
+// SHA-256 and HMAC-SHA256 (OpenSSL), for the log's hash chain, fingerprints of requests and
+// keyed ids (coupon codes).
 #pragma once
 
 #include <array>
@@ -12,6 +13,9 @@ using Digest = std::array<unsigned char, 32>;
 
 // Hashes the concatenation of the parts, as if they were one buffer.
 Digest sha256(std::initializer_list<std::string_view> parts);
+
+// HMAC-SHA256(key, data) (RFC 2104).
+Digest hmac_sha256(std::string_view key, std::string_view data);
 
 // 64 lowercase hex characters.
 std::string to_hex(const Digest& digest);

@@ -1,22 +1,13 @@
 #include "commands/coupons/codes.h"
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include "core/sha256.h"
 
 namespace tally::commands::coupons {
 
 std::string coupon_id_of(const CouponKey& key, std::string_view code) {
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  HMAC(EVP_sha256(), key.bytes.data(), static_cast<int>(key.bytes.size()),
-       reinterpret_cast<const unsigned char*>(code.data()), code.size(), mac, &length);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string id;
-  for (unsigned int i = 0; i < 16 && i < length; ++i) {
-    id.push_back(kHex[mac[i] >> 4]);
-    id.push_back(kHex[mac[i] & 0xf]);
-  }
-  return id;
+  const Digest mac =
+      hmac_sha256({reinterpret_cast<const char*>(key.bytes.data()), key.bytes.size()}, code);
+  return to_hex(mac).substr(0, 32);
 }
 
 Result<std::string> generated_code(std::span<const unsigned char> random_bytes) {

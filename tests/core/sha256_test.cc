@@ -32,6 +32,22 @@ TEST_CASE("sha256 gives the same digest on every call") {
   CHECK(sha256({"event-1"}) == first);
 }
 
+TEST_CASE("hmac_sha256 matches the RFC 4231 test vectors, also when keys change between calls") {
+  // The context is reused per thread and re-keyed on every call: alternate the keys.
+  for (int round = 0; round < 2; ++round) {
+    CHECK(to_hex(hmac_sha256(std::string(20, '\x0b'), "Hi There")) ==
+          "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+    CHECK(to_hex(hmac_sha256("Jefe", "what do ya want for nothing?")) ==
+          "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+    // A key longer than the block is hashed first.
+    CHECK(to_hex(hmac_sha256(std::string(131, '\xaa'),
+                             "Test Using Larger Than Block-Size Key - Hash Key First")) ==
+          "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+  }
+  CHECK(to_hex(hmac_sha256("", "")) ==
+        "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad");
+}
+
 TEST_CASE("to_hex gives 64 lowercase hex characters, high nibble first") {
   const std::string hex = to_hex(sha256({"abc"}));
   CHECK(hex.size() == 64);
