@@ -15,6 +15,9 @@ using views::payload_as;
 std::string coupon_key(std::string_view id) {
   return "coupon/" + std::string(id);
 }
+std::string left_key(std::string_view id) {
+  return "left/" + std::string(id);
+}
 std::string points_key(std::string_view id) {
   return "points/" + std::string(id);
 }
@@ -22,22 +25,51 @@ std::string owned_prefix(std::string_view customer) {
   return "owned/" + std::string(customer) + "/";
 }
 
+// What the issue fixed, written once.
 json to_row(const CouponBalance& c) {
   return json{{"kind", c.kind},
               {"face_value", c.face_value},
               {"product_id", c.product_id},
               {"expires_at", views::micros(c.expires_at)},
               {"customer_id", c.customer_id},
-              {"balance", c.balance},
-              {"expired", c.expired},
-              {"void", c.voided},
               {"sealed_code", views::hex(c.sealed_code)},
               {"code_event_id", c.code_event_id}};
 }
 
-Result<CouponBalance> from_row(std::string_view id, std::string_view row) {
+// What later events change: "<balance>[ expired][ void]".
+struct Left {
+  std::int64_t balance = 0;
+  bool expired = false;
+  bool voided = false;
+};
+
+std::string to_left_row(const Left& left) {
+  return std::to_string(left.balance) + (left.expired ? " expired" : "") +
+         (left.voided ? " void" : "");
+}
+
+std::optional<Left> from_left_row(std::string_view row) {
+  const auto space = row.find(' ');
+  auto balance = parse_number<std::int64_t>(row.substr(0, space));
+  if (!balance) return std::nullopt;
+  Left left{*balance};
+  for (auto rest = space == std::string_view::npos ? std::string_view() : row.substr(space);
+       !rest.empty();) {
+    if (rest.starts_with(" expired") && !left.expired)
+      left.expired = true, rest.remove_prefix(8);
+    else if (rest.starts_with(" void") && !left.voided)
+      left.voided = true, rest.remove_prefix(5);
+    else
+      return std::nullopt;
+  }
+  return left;
+}
+
+Result<CouponBalance> from_rows(std::string_view id, std::string_view row, std::string_view left) {
+  const auto changed = from_left_row(left);
   auto j = views::parse_row(row, "balances");
-  if (!j) return tl::unexpected(j.error());
+  if (!j || !changed)
+    return tally::fail(Code::corruption, "bad balances row of coupon " + std::string(id));
   try {
     CouponBalance c{std::string(id),
                     j->at("kind").get<std::string>(),
@@ -45,9 +77,9 @@ Result<CouponBalance> from_row(std::string_view id, std::string_view row) {
                     j->at("product_id").get<std::string>(),
                     views::from_micros(j->at("expires_at").get<std::int64_t>()),
                     j->at("customer_id").get<std::string>(),
-                    j->at("balance").get<std::int64_t>(),
-                    j->at("expired").get<bool>(),
-                    j->at("void").get<bool>(),
+                    changed->balance,
+                    changed->expired,
+                    changed->voided,
                     views::unhex(j->at("sealed_code").get<std::string>()).value(),
                     j->at("code_event_id").get<std::string>()};
     return c;
@@ -56,23 +88,18 @@ Result<CouponBalance> from_row(std::string_view id, std::string_view row) {
   }
 }
 
-Result<std::optional<CouponBalance>> read_coupon(Rows& rows, std::string_view id) {
-  auto row = rows.get(coupon_key(id));
-  if (!row) return tl::unexpected(row.error());
-  if (!*row) return std::optional<CouponBalance>();
-  auto c = from_row(id, **row);
-  if (!c) return tl::unexpected(c.error());
-  return std::optional<CouponBalance>(std::move(*c));
-}
-
-// Applies `change` to the coupon's row; an event for a coupon not issued is corruption.
+// Applies `change` to the coupon's changing row; an event for a coupon not issued is
+// corruption. Only that short row is read and written: redeems are the busiest events.
 template <class F>
 Status update_coupon(Rows& rows, const std::string& id, F change) {
-  auto c = read_coupon(rows, id);
-  if (!c) return tl::unexpected(c.error());
-  if (!*c) return tally::fail(Code::corruption, "an event for coupon " + id + " before its issue");
-  change(**c);
-  rows.put(coupon_key(id), to_row(**c).dump());
+  auto row = rows.get(left_key(id));
+  if (!row) return tl::unexpected(row.error());
+  if (!*row)
+    return tally::fail(Code::corruption, "an event for coupon " + id + " before its issue");
+  auto left = from_left_row(**row);
+  if (!left) return tally::fail(Code::corruption, "bad balances row of coupon " + id);
+  change(*left);
+  rows.put(left_key(id), to_left_row(*left));
   return {};
 }
 
@@ -100,6 +127,7 @@ Status issued(const eventstore::RecordedEvent& event, Rows& rows, const std::str
                   m->sealed_code(),
                   event.event_id};
   rows.put(coupon_key(id), to_row(c).dump());
+  rows.put(left_key(id), to_left_row({c.balance}));
   if (!c.customer_id.empty()) rows.put(owned_prefix(c.customer_id) + id, "");
   return {};
 }
@@ -131,17 +159,17 @@ Status Balances::apply_coupon(const eventstore::RecordedEvent& event, Rows& rows
   if (event.type == "coupon.redeemed") {
     auto m = payload_as<pb::CouponRedeemed>(event);
     if (!m) return tl::unexpected(m.error());
-    return update_coupon(rows, id, [&](CouponBalance& c) { c.balance -= m->amount(); });
+    return update_coupon(rows, id, [&](Left& c) { c.balance -= m->amount(); });
   }
   if (event.type == "coupon.redemption_refunded") {
     auto m = payload_as<pb::CouponRedemptionRefunded>(event);
     if (!m) return tl::unexpected(m.error());
-    return update_coupon(rows, id, [&](CouponBalance& c) { c.balance += m->amount(); });
+    return update_coupon(rows, id, [&](Left& c) { c.balance += m->amount(); });
   }
   if (event.type == "coupon.refunded")
-    return update_coupon(rows, id, [](CouponBalance& c) { c.voided = true, c.balance = 0; });
+    return update_coupon(rows, id, [](Left& c) { c.voided = true, c.balance = 0; });
   if (event.type == "coupon.expired")
-    return update_coupon(rows, id, [](CouponBalance& c) { c.expired = true; });
+    return update_coupon(rows, id, [](Left& c) { c.expired = true; });
   return {};
 }
 
@@ -178,7 +206,11 @@ Result<std::optional<CouponBalance>> Balances::coupon(const View& view,
   auto row = view.get(coupon_key(coupon_id));
   if (!row) return tl::unexpected(row.error());
   if (!*row) return std::optional<CouponBalance>();
-  auto c = from_row(coupon_id, **row);
+  auto left = view.get(left_key(coupon_id));
+  if (!left) return tl::unexpected(left.error());
+  if (!*left)
+    return tally::fail(Code::corruption, "no balance row of coupon " + std::string(coupon_id));
+  auto c = from_rows(coupon_id, **row, **left);
   if (!c) return tl::unexpected(c.error());
   return std::optional<CouponBalance>(std::move(*c));
 }

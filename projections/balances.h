@@ -2,8 +2,10 @@
 // per customer the points and the coupons issued to them. Built only from coupon-* and
 // customer-* events, so a rebuild gives the same rows.
 //
-// Rows: "coupon/<coupon_id>" -> JSON of CouponBalance; "owned/<customer_id>/<coupon_id>" -> ""
-// lists a customer's coupons; "points/<customer_id>" -> the points, from customer.registered on.
+// Rows: "coupon/<coupon_id>" -> JSON of what the issue fixed; "left/<coupon_id>" ->
+// "<balance>[ expired][ void]", the part later events change, kept apart so a redeem reads and
+// writes a few bytes instead of the whole coupon; "owned/<customer_id>/<coupon_id>" -> "" lists
+// a customer's coupons; "points/<customer_id>" -> the points, from customer.registered on.
 // subject.erased removes the customer's points and owned rows (its coupons stay, as coupons).
 #pragma once
 
@@ -41,6 +43,8 @@ struct CouponBalance {
 class Balances final : public Projection {
  public:
   std::string_view name() const override { return "balances"; }
+  // 2: the changing part of a coupon moved to its own "left/" row.
+  std::uint32_t layout() const override { return 2; }
   Status apply(const eventstore::RecordedEvent& event, Rows& rows) override;
 
   static Result<std::optional<CouponBalance>> coupon(const View& view, std::string_view coupon_id);

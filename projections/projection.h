@@ -2,6 +2,7 @@
 // Rows to read and write; the rows and the checkpoint are written in one atomic batch.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -68,6 +69,9 @@ class Projection {
  public:
   virtual ~Projection() = default;
   virtual std::string_view name() const = 0;
+  // The version of the rows' encoding. A store written in another layout is not read: at
+  // start its rows are dropped and the model is built again from the log.
+  virtual std::uint32_t layout() const { return 1; }
   // Applies one event: must depend only on the event and the rows, so a rebuild gives the
   // same rows. Events the read model does not care about are simply skipped.
   virtual Status apply(const eventstore::RecordedEvent& event, Rows& rows) = 0;

@@ -69,7 +69,33 @@ std::string Projector::generation_key() const {
   return fmt::format("g/{}", name());
 }
 
-Result<Projector::Generation> Projector::serving() const {
+std::string Projector::layout_key() const {
+  return fmt::format("l/{}", name());
+}
+
+Result<Projector::Generation> Projector::serving() {
+  auto gen = stored_generation();
+  if (!gen) return gen;
+  auto layout_text = store_.snapshot()->get(layout_key());
+  if (!layout_text) return tl::unexpected(layout_text.error());
+  // Stores from before layouts were recorded hold layout 1.
+  const auto stored = *layout_text ? parse_number<std::uint32_t>(**layout_text) : 1u;
+  if (!stored) return tally::fail(Code::corruption, "bad layout of " + std::string(name()));
+  if (*stored == projection_.layout()) return gen;
+  // Rows in another layout cannot be read: serve a fresh generation, built from position 0
+  // by whoever opens it next (the follower, catch_up), and drop the old rows.
+  const Generation fresh{gen->number + 1, Position(0)};
+  eventstore::KvBatch batch;
+  const std::string old_rows = rows_prefix(gen->number);
+  batch.erase_range(old_rows, eventstore::prefix_end(old_rows));
+  batch.erase(checkpoint_key(gen->number));
+  batch.put(generation_key(), std::to_string(fresh.number));
+  batch.put(layout_key(), std::to_string(projection_.layout()));
+  if (auto ok = store_.write(std::move(batch)); !ok) return tl::unexpected(ok.error());
+  return fresh;
+}
+
+Result<Projector::Generation> Projector::stored_generation() const {
   auto snapshot = store_.snapshot();
   auto gen_text = snapshot->get(generation_key());
   if (!gen_text) return tl::unexpected(gen_text.error());
@@ -283,6 +309,7 @@ Status Projector::switch_to(std::uint64_t gen, Position built) {
   const std::uint64_t old = generation_;
   eventstore::KvBatch batch;
   batch.put(generation_key(), std::to_string(gen));
+  batch.put(layout_key(), std::to_string(projection_.layout()));
   batch.put(checkpoint_key(gen), std::to_string(built.value));
   const std::string old_rows = rows_prefix(old);
   batch.erase_range(old_rows, eventstore::prefix_end(old_rows));

@@ -3,8 +3,9 @@
 //
 // Storage: rows under "r/<name>/<generation>/", the checkpoint (the last position applied,
 // including events the model ignores) at "c/<name>/<generation>", the serving generation at
-// "g/<name>". Rows and checkpoint go in one batch, so after a crash the model resumes exactly
-// where its rows end: every event takes effect once.
+// "g/<name>", the layout of its rows (Projection::layout) at "l/<name>": a copy in another
+// layout is dropped at start and built again. Rows and checkpoint go in one batch, so after a
+// crash the model resumes exactly where its rows end: every event takes effect once.
 //
 // While following the log, a step over events that change no row writes nothing (the
 // checkpoint is brought forward only every so many events): most events concern other
@@ -108,7 +109,9 @@ class Projector {
     std::uint64_t number = 0;
     Position position;
   };
-  Result<Generation> serving() const;
+  // The generation to serve: the stored one, or a fresh one when its layout is not the model's.
+  Result<Generation> serving();
+  Result<Generation> stored_generation() const;
   // Applies log events after `from` up to `until` (inclusive) to generation `gen`. `live`:
   // the follower's rows of the serving copy, kept from step to step so that rows read once
   // stay known; steps with it write checkpoints only when rows change (see above).
@@ -124,6 +127,7 @@ class Projector {
   std::string rows_prefix(std::uint64_t gen) const;
   std::string checkpoint_key(std::uint64_t gen) const;
   std::string generation_key() const;
+  std::string layout_key() const;
 
   const eventstore::Reader& log_;
   const SharedTail* tail_ = nullptr;  // the follower's source near the head, if shared

@@ -57,6 +57,11 @@ TEST_CASE("expired and void coupons read so, void first") {
   CHECK(coupon_of(f, "a").status_at(kT0) == "expired");
   CHECK(coupon_of(f, "b").status_at(kT0 + 48h) == "void");
   CHECK(coupon_of(f, "b").shown_balance(kT0) == 0);
+  f.coupon("c", issued(CouponKind::balance, 10), CouponRefunded{"", "S1", 10, kT0},
+           CouponExpired{kT0 + 24h});
+  CHECK(coupon_of(f, "c").expired);
+  CHECK(coupon_of(f, "c").voided);
+  CHECK(coupon_of(f, "c").status_at(kT0) == "void");
   CHECK_FALSE(Balances::coupon(f.view(), "nope").value());
 }
 

@@ -3,6 +3,7 @@
 #include "projections/projector.h"
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include <atomic>
 #include <thread>
@@ -239,6 +240,63 @@ TEST_CASE("an offline rebuild gives the same rows and reports progress up to the
   REQUIRE(reported.size() >= 3);
   CHECK(std::is_sorted(reported.begin(), reported.end()));
   CHECK(reported.back() == Position(2500));
+}
+
+// Marks each event with the layout that applied it, and counts what it applied.
+class Laid final : public Projection {
+ public:
+  explicit Laid(std::uint32_t layout) : layout_(layout) {}
+  std::string_view name() const override { return "laid"; }
+  std::uint32_t layout() const override { return layout_; }
+  Status apply(const eventstore::RecordedEvent& event, Rows& rows) override {
+    ++applied;
+    rows.put(fmt::format("seen/{:04}", event.position.value), std::to_string(layout_));
+    return {};
+  }
+  int applied = 0;
+
+ private:
+  std::uint32_t layout_;
+};
+
+TEST_CASE("rows written in another layout are dropped at start and built again from the log") {
+  TempDir dir;
+  auto log = open_log(dir.data());
+  auto store = open_store(dir);
+  append_increments(*log, 5);
+  const auto all_rows = [&] { return store->snapshot()->scan("r/laid/", "r/laid0", 1000).value(); };
+  {
+    Laid first(1);
+    Projector projector(*log, *store, first);
+    REQUIRE(projector.catch_up());
+    CHECK(all_rows().size() == 5);
+  }
+  SUBCASE("catch_up") {
+    Laid second(2);
+    Projector projector(*log, *store, second);
+    REQUIRE(projector.catch_up());
+    CHECK(second.applied == 5);
+    CHECK(projector.view().value().position() == Position(5));
+  }
+  SUBCASE("following") {
+    Laid second(2);
+    Projector projector(*log, *store, second);
+    REQUIRE(projector.start());
+    CHECK(projector.wait_for(Position(5), 2s) == Position(5));
+    CHECK(second.applied == 5);
+  }
+  // Only the new layout's rows are left in the store, old generations included.
+  const auto rows = all_rows();
+  CHECK(rows.size() == 5);
+  for (const auto& [key, value] : rows) CHECK(value == "2");
+
+  // Opened again in the same layout, it resumes from its checkpoint.
+  append_increments(*log, 2);
+  Laid again(2);
+  Projector projector(*log, *store, again);
+  REQUIRE(projector.catch_up());
+  CHECK(again.applied == 2);
+  CHECK(projector.view().value().scan("seen/", 100).value().size() == 7);
 }
 
 TEST_CASE("a rebuild while serving: answers never go missing or stale, then it switches") {
