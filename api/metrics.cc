@@ -46,6 +46,21 @@ void MetricsWriter::sample(std::string_view name, const Labels& labels, double v
   out_ += '\n';
 }
 
+void MetricsWriter::histogram(std::string_view name, const Labels& labels,
+                              std::span<const double> bounds, std::span<const std::uint64_t> counts,
+                              double sum) {
+  const std::string bucket = std::string(name) + "_bucket";
+  std::uint64_t cumulative = 0;
+  for (std::size_t i = 0; i < counts.size(); ++i) {
+    cumulative += counts[i];
+    Labels with_le = labels;
+    with_le.emplace_back("le", i < bounds.size() ? number(bounds[i]) : "+Inf");
+    sample(bucket, with_le, double(cumulative));
+  }
+  sample(std::string(name) + "_sum", labels, sum);
+  sample(std::string(name) + "_count", labels, double(cumulative));
+}
+
 const std::vector<double>& Metrics::buckets() {
   static const std::vector<double> b = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
                                         0.05,   0.1,   0.25,   0.5,   1,    2.5};
@@ -66,7 +81,6 @@ void Metrics::observe_request(std::string_view method, std::string_view route, u
   auto& h = latency_[std::string(route)];
   if (h.counts.empty()) h.counts.assign(b.size() + 1, 0);
   ++h.counts[bucket];
-  ++h.count;
   h.sum += seconds;
   if (!error_code.empty()) ++errors_[std::string(error_code)];
 }
@@ -90,18 +104,9 @@ std::string Metrics::render() const {
                double(n));
     w.family("tally_http_request_duration_seconds", "histogram",
              "Time from the request read to its answer written, by route");
-    const auto& b = buckets();
-    for (const auto& [route, h] : latency_) {
-      std::uint64_t cumulative = 0;
-      for (std::size_t i = 0; i <= b.size(); ++i) {
-        cumulative += h.counts[i];
-        w.sample("tally_http_request_duration_seconds_bucket",
-                 {{"route", route}, {"le", i < b.size() ? number(b[i]) : "+Inf"}},
-                 double(cumulative));
-      }
-      w.sample("tally_http_request_duration_seconds_sum", {{"route", route}}, h.sum);
-      w.sample("tally_http_request_duration_seconds_count", {{"route", route}}, double(h.count));
-    }
+    for (const auto& [route, h] : latency_)
+      w.histogram("tally_http_request_duration_seconds", {{"route", route}}, buckets(), h.counts,
+                  h.sum);
     w.family("tally_http_errors_total", "counter", "Failure answers, by stable error code");
     for (const auto& [code, n] : errors_)
       w.sample("tally_http_errors_total", {{"code", code}}, double(n));

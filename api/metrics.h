@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -19,9 +20,13 @@ using Labels = std::vector<std::pair<std::string, std::string>>;
 
 class MetricsWriter {
  public:
-  // Starts a family: `type` is counter or gauge. Each family once per scrape.
+  // Starts a family: `type` is counter, gauge or histogram. Each family once per scrape.
   void family(std::string_view name, std::string_view type, std::string_view help);
   void sample(std::string_view name, const Labels& labels, double value);
+  // The _bucket, _sum and _count samples of histogram `name`: `counts` per bucket, not
+  // cumulative, one more than `bounds` (the +Inf bucket).
+  void histogram(std::string_view name, const Labels& labels, std::span<const double> bounds,
+                 std::span<const std::uint64_t> counts, double sum);
   std::string take() { return std::move(out_); }
 
  private:
@@ -43,7 +48,6 @@ class Metrics {
  private:
   struct Histogram {
     std::vector<std::uint64_t> counts;  // per bucket, not cumulative
-    std::uint64_t count = 0;
     double sum = 0;
   };
   mutable std::mutex mutex_;

@@ -18,6 +18,7 @@
 //    (Code::io_error) rather than guess what reached the disk; reopen to recover.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstddef>
 #include <filesystem>
@@ -111,10 +112,19 @@ struct LogOptions {
 };
 
 struct LogStats {
+  // Histogram bucket upper bounds (inclusive); each histogram has one more bucket, above all.
+  static constexpr std::array<std::uint64_t, 12> kSyncMicrosBounds{
+      100, 200, 500, 1'000, 2'000, 5'000, 10'000, 20'000, 50'000, 100'000, 200'000, 500'000};
+  static constexpr std::array<std::uint64_t, 11> kBatchEventsBounds{1,  2,   4,   8,   16,  32,
+                                                                    64, 128, 256, 512, 1024};
+
   std::uint64_t batches = 0;            // group commits made
   std::uint64_t appends = 0;            // appends committed (replays not counted)
   std::uint64_t events = 0;             // events committed
   std::uint64_t sync_micros_total = 0;  // time spent in Write+fsync
+  // Group commits by their Write+fsync time and by their events; per bucket, not cumulative.
+  std::array<std::uint64_t, kSyncMicrosBounds.size() + 1> sync_micros_buckets{};
+  std::array<std::uint64_t, kBatchEventsBounds.size() + 1> batch_events_buckets{};
 };
 
 class Log final : public Reader {

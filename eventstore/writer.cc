@@ -14,6 +14,15 @@ namespace {
 constexpr auto kPruneEvery = std::chrono::hours(1);
 constexpr auto kPruneAgain = std::chrono::milliseconds(50);  // after a round that left some due
 
+// Counts `value` in the first bucket whose bound is at least it, else in the last one. Only
+// the committer counts, so relaxed increments suffice; readers see each bucket whole.
+template <std::size_t N>
+void count_in(std::array<std::atomic<std::uint64_t>, N + 1>& buckets,
+              const std::array<std::uint64_t, N>& bounds, std::uint64_t value) {
+  const auto i = std::lower_bound(bounds.begin(), bounds.end(), value) - bounds.begin();
+  buckets[static_cast<std::size_t>(i)].fetch_add(1, std::memory_order_relaxed);
+}
+
 bool holds(const ExpectedVersion& expected, StreamVersion current) {
   switch (expected.kind) {
     case ExpectedVersion::Kind::any:
@@ -120,10 +129,14 @@ void Writer::commit_batches() {
       // assertion in the skip list (seen in the read-model store).
       const auto start = std::chrono::steady_clock::now();
       const auto status = db_.Write(sync, &batch->write);
-      sync_micros_ += std::chrono::duration_cast<std::chrono::microseconds>(
-                          std::chrono::steady_clock::now() - start)
-                          .count();
+      const auto micros =
+          static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                         std::chrono::steady_clock::now() - start)
+                                         .count());
+      sync_micros_ += micros;
       if (status.ok()) {
+        count_in(sync_buckets_, LogStats::kSyncMicrosBounds, micros);
+        count_in(batch_buckets_, LogStats::kBatchEventsBounds, batch->events);
         {
           std::lock_guard head_lock(head_mutex_);
           head_.store(batch->last, std::memory_order_release);
@@ -309,7 +322,12 @@ Position Writer::wait_beyond(Position after, std::chrono::milliseconds timeout) 
 }
 
 LogStats Writer::stats() const {
-  return LogStats{batches_.load(), appends_.load(), events_.load(), sync_micros_.load()};
+  LogStats s{batches_.load(), appends_.load(), events_.load(), sync_micros_.load()};
+  for (std::size_t i = 0; i < s.sync_micros_buckets.size(); ++i)
+    s.sync_micros_buckets[i] = sync_buckets_[i].load(std::memory_order_relaxed);
+  for (std::size_t i = 0; i < s.batch_events_buckets.size(); ++i)
+    s.batch_events_buckets[i] = batch_buckets_[i].load(std::memory_order_relaxed);
+  return s;
 }
 
 void Writer::prune_if_due() {

@@ -129,6 +129,8 @@ class Writer {
   mutable std::condition_variable head_changed_;
 
   std::atomic<std::uint64_t> batches_{0}, appends_{0}, events_{0}, sync_micros_{0};
+  std::array<std::atomic<std::uint64_t>, LogStats::kSyncMicrosBounds.size() + 1> sync_buckets_{};
+  std::array<std::atomic<std::uint64_t>, LogStats::kBatchEventsBounds.size() + 1> batch_buckets_{};
   std::thread committer_;
   std::thread answerer_;
 };

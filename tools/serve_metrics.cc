@@ -16,9 +16,17 @@ void add_serve_metrics(api::Metrics& metrics, const eventstore::Log& log,
     w.family("tally_log_events_total", "counter",
              "Events committed; over tally_log_batches_total, the mean batch size");
     w.sample("tally_log_events_total", {}, double(s.events));
-    w.family("tally_log_sync_seconds_total", "counter",
-             "Time in write and fsync; over tally_log_batches_total, the mean sync latency");
-    w.sample("tally_log_sync_seconds_total", {}, double(s.sync_micros_total) / 1e6);
+    std::vector<double> bounds;
+    for (auto micros : eventstore::LogStats::kSyncMicrosBounds)
+      bounds.push_back(double(micros) / 1e6);
+    w.family("tally_log_sync_seconds", "histogram",
+             "Group commits by their time in write and fsync");
+    w.histogram("tally_log_sync_seconds", {}, bounds, s.sync_micros_buckets,
+                double(s.sync_micros_total) / 1e6);
+    bounds.assign(eventstore::LogStats::kBatchEventsBounds.begin(),
+                  eventstore::LogStats::kBatchEventsBounds.end());
+    w.family("tally_log_batch_events", "histogram", "Group commits by the events they wrote");
+    w.histogram("tally_log_batch_events", {}, bounds, s.batch_events_buckets, double(s.events));
   });
   metrics.add_collector([projectors](api::MetricsWriter& w) {
     std::vector<projections::ProjectorStatus> all;

@@ -25,9 +25,16 @@ def test_health_ready_and_metrics_pass_promtool():
     r = ctx.F.get("/metrics")
     check(r.status == 200 and r.header("Content-Type").startswith("text/plain"), r)
     for name in ["tally_http_requests_total", "tally_http_request_duration_seconds_bucket",
-                 "tally_log_batches_total", "tally_log_sync_seconds_total",
+                 "tally_log_batches_total", "tally_log_sync_seconds_bucket",
+                 "tally_log_batch_events_bucket",
                  "tally_projection_lag_events", "tally_http_errors_total"]:
         check(name in r.raw, "metrics lack " + name)
+    batches = [l for l in r.raw.splitlines() if l.startswith("tally_log_batches_total ")]
+    in_histogram = [l for l in r.raw.splitlines()
+                    if l.startswith('tally_log_batch_events_bucket{le="+Inf"} ')]
+    check(batches and in_histogram and float(batches[0].split()[1]) >= 1 and
+          batches[0].split()[1] == in_histogram[0].split()[1],
+          "every group commit is in the batch-size histogram: %s %s" % (batches, in_histogram))
     check('route="/api/v1/example/counters/{id}/increment"' in r.raw,
           "requests are labelled by route pattern, not raw path")
     promtool = shutil.which("promtool")

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <mutex>
+#include <numeric>
 #include <set>
 #include <thread>
 
@@ -64,12 +65,31 @@ TEST_CASE("concurrent appenders share group commits and get distinct, gap-free p
   const auto stats = log->stats();
   CHECK(stats.events == std::uint64_t(kThreads * kEach));
   CHECK(stats.batches < stats.events);  // appends were grouped, not synced one by one
+  // Every group commit is in each histogram once.
+  const auto sum = [](const auto& buckets) {
+    return std::accumulate(buckets.begin(), buckets.end(), std::uint64_t(0));
+  };
+  CHECK(sum(stats.sync_micros_buckets) == stats.batches);
+  CHECK(sum(stats.batch_events_buckets) == stats.batches);
   for (int t = 0; t < kThreads; ++t) {
     auto events = log->read_stream("s-" + std::to_string(t), StreamVersion(1), 100).value();
     REQUIRE(events.size() == std::size_t(kEach));
     for (int i = 0; i < kEach; ++i) CHECK(events[i].payload == std::to_string(i));
   }
   CHECK(log->verify().value() == std::nullopt);
+}
+
+TEST_CASE("the batch-size histogram puts each group commit under the least bound it fits") {
+  TempDir dir;
+  auto log = open_log(dir.data());
+  REQUIRE(log->append(one_event("s-1")));  // alone: a batch of one event
+  REQUIRE(log->append(to_stream("s-2", ExpectedVersion::any(),
+                                {event("a"), event("b"), event("c")})));  // 3: under 4
+  const auto stats = log->stats();
+  CHECK(stats.batches == 2);
+  CHECK(stats.batch_events_buckets[0] == 1);  // le 1
+  CHECK(stats.batch_events_buckets[1] == 0);  // le 2
+  CHECK(stats.batch_events_buckets[2] == 1);  // le 4
 }
 
 TEST_CASE("async appends are answered in commit order with their own positions") {
