@@ -58,6 +58,10 @@ rocksdb::ColumnFamilyOptions point_lookup_family() {
   rocksdb::BlockBasedTableOptions table;
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  // And one over the memtable: most look-ups are for keys never written (a first attempt),
+  // and without it each searched the whole skip list.
+  cf.memtable_prefix_bloom_size_ratio = 0.02;
+  cf.memtable_whole_key_filtering = true;
   return cf;
 }
 

@@ -40,7 +40,7 @@ class Database {
   std::unique_ptr<rocksdb::DB> db_;
 };
 
-// Table options with a Bloom filter, for families read by point look-ups.
+// Bloom filters over the tables and the memtable, for families read by point look-ups.
 rocksdb::ColumnFamilyOptions point_lookup_family();
 
 }  // namespace tally::eventstore::rocks
