@@ -1,5 +1,7 @@
 #include "api/command_context.h"
 
+#include <fmt/format.h>
+
 #include "core/sha256.h"
 
 namespace tally::api {
@@ -21,6 +23,27 @@ Checked<commands::Context> command_context(const Request& request, const Princip
 
 Response command_answer(nlohmann::json body, const commands::Outcome& outcome, unsigned status) {
   Response r = success(std::move(body), status);
+  if (outcome.replayed) r.headers.emplace_back("Idempotent-Replayed", "true");
+  return r;
+}
+
+Response command_answer(const commands::Outcome& outcome, unsigned status) {
+  // The domain's answer is spliced in as text instead of parsed and dumped again: that was a
+  // tenth of a redeem's CPU. Not when it might hold a key the envelope adds, or is no object.
+  const std::string_view answer = outcome.answer;
+  const bool spliced = answer.size() >= 2 && answer.front() == '{' && answer.back() == '}' &&
+                       answer.find("\"status\"") == std::string_view::npos &&
+                       answer.find("\"position\"") == std::string_view::npos;
+  if (!spliced) {
+    auto body = nlohmann::json::parse(answer, nullptr, false);
+    if (!body.is_object()) body = nlohmann::json::object();
+    body["position"] = outcome.last.value;
+    return command_answer(std::move(body), outcome, status);
+  }
+  Response r;
+  r.status = status;
+  r.body = fmt::format(R"({{"status":"success","position":{}{}{})", outcome.last.value,
+                       answer.size() > 2 ? "," : "", answer.substr(1));
   if (outcome.replayed) r.headers.emplace_back("Idempotent-Replayed", "true");
   return r;
 }

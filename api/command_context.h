@@ -15,6 +15,8 @@ Checked<commands::Context> command_context(const Request& request, const Princip
 
 // The success answer of a command: `body` has its `position` already.
 Response command_answer(nlohmann::json body, const commands::Outcome& outcome, unsigned status);
+// The same for the outcome's own answer (a JSON object), with its `position` added.
+Response command_answer(const commands::Outcome& outcome, unsigned status);
 
 Problem overloaded_problem();
 

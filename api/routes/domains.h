@@ -64,13 +64,12 @@ void run_command(ApiContext& ctx, commands::CommandBus<D>& bus, std::string corr
                      problem_of = std::move(problem_of)](Result<commands::Outcome> outcome) {
                       guarded(correlation_id, respond, [&] {
                         if (!outcome) return respond(to_response(problem_of(outcome.error())));
+                        if (!shape) return respond(command_answer(*outcome, status));
                         Json answer = Json::parse(outcome->answer, nullptr, false);
                         if (!answer.is_object()) answer = Json::object();
-                        if (shape) {
-                          auto shaped = shape(std::move(answer));
-                          if (!shaped) return respond(to_response(shaped.error()));
-                          answer = std::move(*shaped);
-                        }
+                        auto shaped = shape(std::move(answer));
+                        if (!shaped) return respond(to_response(shaped.error()));
+                        answer = std::move(*shaped);
                         answer["position"] = outcome->last.value;
                         respond(command_answer(std::move(answer), *outcome, status));
                       });
