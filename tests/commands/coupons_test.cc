@@ -51,6 +51,21 @@ TEST_CASE("every command on a coupon never issued is coupon_not_found") {
   CHECK(rejection({}, ExpireCoupon{"c1", kExpiry}) == "coupon_not_found");
 }
 
+TEST_CASE("a redeem's answer is the text json::dump writes, escapes included") {
+  for (const std::string txn : {"T1", "T\"1\\\n\x01"}) {
+    CAPTURE(txn);
+    const auto state = apply(apply({}, issue_balance(1000)), redeem(txn, 300));
+    const auto text = Coupons::answer(state, redeem(txn, 300));
+    const auto parsed = nlohmann::json::parse(text);
+    CHECK(text == parsed.dump());
+    CHECK(parsed == nlohmann::json{{"coupon_status", "active"},
+                                   {"message", "redeemed"},
+                                   {"redeemed_amount", 300},
+                                   {"remaining_balance", 700},
+                                   {"transaction_id", txn}});
+  }
+}
+
 TEST_CASE("a balance coupon deducts any amount up to what is left") {
   auto state = apply(apply({}, issue_balance(1000)), redeem("T1", 300));
   CHECK(state.balance == 700);
