@@ -17,6 +17,10 @@ void Rows::put(std::string_view key, std::string_view value) {
   change(key, std::string(value));
 }
 
+void Rows::add(std::string key, std::string value) {
+  added_.emplace_back(std::move(key), std::move(value));
+}
+
 void Rows::erase(std::string_view key) {
   change(key, std::nullopt);
 }
@@ -27,6 +31,8 @@ Result<std::vector<std::string>> Rows::keys(std::string_view prefix) {
   if (!stored) return tl::unexpected(stored.error());
   std::set<std::string> found;
   for (const auto& [key, value] : *stored) found.insert(key.substr(prefix_.size()));
+  for (const auto& [key, value] : added_)
+    if (key.starts_with(prefix)) found.insert(key);
   for (const auto& [key, row] : known_) {
     if (!key.starts_with(prefix)) continue;
     if (row.value)
@@ -48,10 +54,18 @@ void Rows::change(std::string_view key, std::optional<std::string> value) {
 }
 
 void Rows::write_to(eventstore::KvBatch& batch) {
-  // In key order: the store inserts a sorted batch faster.
+  // In key order: the store inserts a sorted batch faster. Added rows first, so that an
+  // erase() after the add, which is among the changes, comes later in the batch and wins.
+  std::sort(added_.begin(), added_.end());
+  std::string key = prefix_;
+  for (const auto& [added, value] : added_) {
+    key.resize(prefix_.size());
+    key += added;
+    batch.put(key, value);
+  }
+  added_.clear();
   std::sort(changed_.begin(), changed_.end(),
             [](const auto* a, const auto* b) { return a->first < b->first; });
-  std::string key = prefix_;
   for (auto* row : changed_) {
     key.resize(prefix_.size());
     key += row->first;

@@ -31,13 +31,18 @@ class Rows {
 
   Result<std::optional<std::string>> get(std::string_view key);
   void put(std::string_view key, std::string_view value);
+  // A row written once and never read or changed by the model again (an entry of a history,
+  // under a key no other event makes): like put, but not remembered, so a long history does
+  // not fill the memory of rows. get() does not see it before it is written; keys() and a
+  // later erase() do.
+  void add(std::string key, std::string value);
   void erase(std::string_view key);
   // The keys starting with `prefix` that hold a value, ascending, changes included. It looks
   // at every remembered row: for rare events (an erasure), not for every one.
   Result<std::vector<std::string>> keys(std::string_view prefix);
 
   // Whether anything was put or erased since the last write_to.
-  bool changed() const { return !changed_.empty(); }
+  bool changed() const { return !changed_.empty() || !added_.empty(); }
   // Adds the changes since the last call to `batch` (under the model's prefix).
   void write_to(eventstore::KvBatch& batch);
   // After the batch is stored: reads of rows not remembered go to `base`, which includes it.
@@ -62,7 +67,8 @@ class Rows {
   const std::string prefix_;
   const std::size_t remembered_;
   Known known_;
-  std::vector<Known::value_type*> changed_;  // the rows marked changed
+  std::vector<Known::value_type*> changed_;                 // the rows marked changed
+  std::vector<std::pair<std::string, std::string>> added_;  // since the last write_to
 };
 
 class Projection {

@@ -4,6 +4,8 @@
 
 #include <doctest/doctest.h>
 
+#include <nlohmann/json.hpp>
+
 #include "domain_support.h"
 
 namespace tally::projections {
@@ -58,6 +60,19 @@ TEST_CASE("a rebuild of coupon transactions gives identical rows") {
   const auto before = f.rows();
   f.rebuild();
   CHECK(f.rows() == before);
+}
+
+TEST_CASE("a transaction row is the JSON json::dump writes, escapes included") {
+  Fixture f;
+  f.coupon("c1", issued(CouponKind::balance, 1000));
+  const std::string odd = "T\"1\\\n\x01";
+  f.coupon("c1", CouponRedeemed{"S\"1", odd, 300, "t\u00e9a", 120, 700, kT0 + 1h});
+  const auto rows = f.rows();
+  REQUIRE(rows.size() == 1);
+  const auto parsed = nlohmann::json::parse(rows[0].second);
+  CHECK(rows[0].second == parsed.dump());
+  CHECK(CouponTransactions::list(f.view(), "c1", {}).value() ==
+        std::vector<CouponTransaction>{{odd, "redeem", 300, "S\"1", "t\u00e9a", kT0 + 1h}});
 }
 
 }  // namespace

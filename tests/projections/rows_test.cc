@@ -59,5 +59,27 @@ TEST_CASE("keys under a prefix are the stored ones with the changes since") {
   CHECK(rows.keys("q/").value().empty());
 }
 
+TEST_CASE("added rows are written with the changes, seen by keys, and undone by a later erase") {
+  TempDir dir;
+  auto store = eventstore::KvStore::open(dir.path() / "views").value();
+  Rows rows(store->snapshot(), "m/");
+  rows.add("h/2", "second");
+  rows.add("h/1", "first");
+  rows.add("h/3", "gone");
+  CHECK(rows.changed());
+  CHECK(rows.keys("h/").value() == std::vector<std::string>{"h/1", "h/2", "h/3"});
+  rows.erase("h/3");  // an erasure of the history, before it was written
+  CHECK(rows.keys("h/").value() == std::vector<std::string>{"h/1", "h/2"});
+  eventstore::KvBatch batch;
+  rows.write_to(batch);
+  CHECK_FALSE(rows.changed());
+  REQUIRE(store->write(std::move(batch)));
+  CHECK(stored(*store, "m/h/1") == std::optional<std::string>("first"));
+  CHECK(stored(*store, "m/h/2") == std::optional<std::string>("second"));
+  CHECK(stored(*store, "m/h/3") == std::nullopt);
+  rows.rebase(store->snapshot());
+  CHECK(rows.get("h/1").value() == std::optional<std::string>("first"));
+}
+
 }  // namespace
 }  // namespace tally::projections
