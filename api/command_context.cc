@@ -21,6 +21,19 @@ Checked<commands::Context> command_context(const Request& request, const Princip
   return context;
 }
 
+commands::Context keyed_context(const Request& request, const Principal& caller, std::string key,
+                                std::string fingerprint) {
+  auto context = command_context(Request{}, caller).value();  // actor only: no header is read
+  context.correlation_id = request.correlation_id;
+  context.idempotency_key = std::move(key);
+  context.fingerprint = std::move(fingerprint);
+  return context;
+}
+
+std::string fingerprint_of(std::string_view canonical) {
+  return to_hex(sha256({canonical}));
+}
+
 Response command_answer(nlohmann::json body, const commands::Outcome& outcome, unsigned status) {
   Response r = success(std::move(body), status);
   if (outcome.replayed) r.headers.emplace_back("Idempotent-Replayed", "true");

@@ -12,6 +12,12 @@
 namespace tally::api {
 
 Checked<commands::Context> command_context(const Request& request, const Principal& caller);
+// A command keyed by the domain (a POS transaction, a purchase id) instead of the header:
+// the caller's actor and correlation id, `key`, and `fingerprint` to tell a retry from reuse.
+commands::Context keyed_context(const Request& request, const Principal& caller, std::string key,
+                                std::string fingerprint);
+// The hex SHA-256 of a command's canonical text: the fingerprint of a domain-keyed command.
+std::string fingerprint_of(std::string_view canonical);
 
 // The success answer of a command: `body` has its `position` already.
 Response command_answer(nlohmann::json body, const commands::Outcome& outcome, unsigned status);

@@ -1,6 +1,6 @@
 #include "api/routes/coupon_request.h"
 
-#include "core/sha256.h"
+#include <fmt/format.h>
 
 namespace tally::api {
 
@@ -55,8 +55,11 @@ Result<std::optional<std::int64_t>> product_price(const eventstore::Reader& log,
   return coupons::Catalogue::price_of(events);
 }
 
-std::string fingerprint_of(const Json& canonical) {
-  return to_hex(sha256({canonical.dump()}));
+std::string redeem_canonical(const coupons::RedeemCoupon& c) {
+  return fmt::format(
+      R"({{"amount":{},"coupon":{},"op":"redeem","product":{},"store":{},"txn":{}}})", c.amount,
+      Json(c.coupon_id).dump(), Json(c.product_id).dump(), Json(c.store_id).dump(),
+      Json(c.transaction_id).dump());
 }
 
 }  // namespace tally::api

@@ -34,7 +34,8 @@ Problem coupon_not_found(const CouponDeps& deps, const Principal& who);
 Result<std::optional<std::int64_t>> product_price(const eventstore::Reader& log,
                                                   const std::string& product_id);
 
-// The hex SHA-256 of a canonical JSON value: the fingerprint of a domain-keyed command.
-std::string fingerprint_of(const Json& canonical);
+// What a redeem's fingerprint is taken of: the json::dump of {op, coupon, store, txn, amount,
+// product} (keys sorted), written without building the object, as every redeem needs it.
+std::string redeem_canonical(const commands::coupons::RedeemCoupon& c);
 
 }  // namespace tally::api

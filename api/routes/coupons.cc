@@ -18,14 +18,6 @@ std::string new_event_id(const Clock& clock) {
   return new_uuid_v7(static_cast<std::uint64_t>(ms.count()));
 }
 
-Context keyed(const Request& request, const Principal& who, std::string key, const Json& body) {
-  auto context = command_context(Request{}, who).value();  // actor only: no header is read
-  context.correlation_id = request.correlation_id;
-  context.idempotency_key = std::move(key);
-  context.fingerprint = fingerprint_of(body);
-  return context;
-}
-
 // Opens the sealed code the issue outcome keeps, so a replayed issue answers the same code.
 Shape issued_code(const CouponCodes& codes) {
   return [&codes](Json answer) -> Checked<Json> {
@@ -141,11 +133,9 @@ void redeem(ApiContext& ctx, const CouponDeps& deps, Request& request, Respond r
     if (!price) return respond(to_response(from_error(price.error())));
     c.product_price = *price;
   }
-  const Json canonical{{"op", "redeem"},      {"coupon", c.coupon_id},
-                       {"store", c.store_id}, {"txn", c.transaction_id},
-                       {"amount", amount},    {"product", c.product_id}};
   auto context =
-      keyed(request, r->who, "coupon-redeem/" + c.store_id + "/" + c.transaction_id, canonical);
+      keyed_context(request, r->who, "coupon-redeem/" + c.store_id + "/" + c.transaction_id,
+                    fingerprint_of(redeem_canonical(c)));
   ProblemOf problem_of = [deps, who = r->who, has_amount](const Error& e) {
     Problem p = coupon_problem(deps, who, e);
     // Only a balance coupon needs an amount, and only the coupon's state says which it is.
@@ -185,7 +175,7 @@ void refund(ApiContext& ctx, const CouponDeps& deps, Request& request, Respond r
                        {"refund", c.refund_id},
                        {"txn", c.transaction_id.value_or("")},
                        {"amount", c.amount ? Json(*c.amount) : Json()}};
-  auto context = keyed(request, r->who, std::move(key), canonical);
+  auto context = keyed_context(request, r->who, std::move(key), fingerprint_of(canonical.dump()));
   ProblemOf problem_of = [deps, who = r->who](const Error& e) {
     return coupon_problem(deps, who, e);
   };

@@ -18,14 +18,6 @@ std::string new_id(const Clock& clock) {
   return new_uuid_v7(static_cast<std::uint64_t>(ms.count()));
 }
 
-Context keyed(const Request& request, const Principal& who, std::string key, std::string print) {
-  auto context = command_context(Request{}, who).value();  // actor only: no header is read
-  context.correlation_id = request.correlation_id;
-  context.idempotency_key = std::move(key);
-  context.fingerprint = std::move(print);
-  return context;
-}
-
 // PII is sealed under the customer's subject key before the command exists (domain.md §6).
 // The key store syncs a new key, so this runs on the wait pool, not on an I/O thread.
 void register_customer(ApiContext& ctx, const MembershipDeps& deps, Request& request,
@@ -131,8 +123,8 @@ void purchase(ApiContext& ctx, const MembershipDeps& deps, Request& request, Res
   Json canonical{{"purchase", *purchase_id}, {"amount", *amount}, {"points_used", points_used}};
   for (const auto& i : *items)
     canonical["items"].push_back({i.product_id, i.product_name, i.quantity, i.unit_price});
-  auto context = keyed(request, t->who, "purchase/" + t->customer_id + "/" + *purchase_id,
-                       fingerprint_of(canonical));
+  auto context = keyed_context(request, t->who, "purchase/" + t->customer_id + "/" + *purchase_id,
+                               fingerprint_of(canonical.dump()));
   run_command(ctx, deps.members, request.correlation_id, respond,
               membership::RecordPurchase{t->customer_id, *purchase_id, std::move(*items), *amount,
                                          points_used, ctx.clock.now()},
@@ -146,7 +138,7 @@ void once(ApiContext& ctx, const MembershipDeps& deps, Request& request, Respond
                   : member_target(ctx, request, {Role::admin});
   if (!t) return respond(to_response(t.error()));
   const std::string what = cancel ? "customer-cancel/" : "history-expire/";
-  auto context = keyed(request, t->who, what + t->customer_id, what);
+  auto context = keyed_context(request, t->who, what + t->customer_id, what);
   membership::MembershipCommand c =
       cancel ? membership::MembershipCommand(
                    membership::CancelMembership{t->customer_id, ctx.clock.now()})
