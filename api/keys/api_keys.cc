@@ -108,12 +108,27 @@ Result<IssuedKey> issue_key(commands::CommandBus<KeyDomain>& bus, const KeySpec&
 }
 
 Status ApiKeys::apply(const eventstore::RecordedEvent& event, projections::Rows& rows) {
+  if (event.type == "subject.erased" && event.stream.starts_with("customer-")) {
+    // An erased customer's keys stop authenticating (domain.md §6: nothing of them is left).
+    const std::string owned =
+        "c/" + event.stream.substr(std::string_view("customer-").size()) + "/";
+    auto keys = rows.keys(owned);
+    if (!keys) return tl::unexpected(keys.error());
+    for (const auto& key : *keys) {
+      rows.erase("h/" + key.substr(owned.size()));
+      rows.erase(key);
+    }
+    return {};
+  }
   if (event.type != "apikey.created") return {};
   auto c = from_json(event.payload);
   if (!c) return fail(Code::corruption, "apikey event payload is not a key record");
   Json row{{"key_id", c->key_id}, {"role", c->role}};
   if (!c->store_id.empty()) row["store_id"] = c->store_id;
-  if (!c->customer_id.empty()) row["customer_id"] = c->customer_id;
+  if (!c->customer_id.empty()) {
+    row["customer_id"] = c->customer_id;
+    rows.put("c/" + c->customer_id + "/" + c->key_hash, "");
+  }
   rows.put("h/" + c->key_hash, row.dump());
   return {};
 }
@@ -125,7 +140,14 @@ void KeyIndex::remember(const std::string& hash, Principal principal) const {
 
 Result<std::optional<Principal>> KeyIndex::find(std::string_view hash) const {
   {
+    // Keys go only when the model writes (an erasure), and it writes only for keys: forget
+    // what was found whenever it wrote since, and look again.
+    const std::uint64_t writes = model_.writes();
     std::lock_guard lock(mutex_);
+    if (writes != seen_writes_) {
+      known_.clear();
+      seen_writes_ = writes;
+    }
     if (auto it = known_.find(std::string(hash)); it != known_.end()) return it->second;
   }
   // A key added while the server was down is found once the model has caught up.

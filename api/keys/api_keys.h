@@ -60,15 +60,18 @@ Result<IssuedKey> issue_key(commands::CommandBus<KeyDomain>& bus, const KeySpec&
 // Random admin key text, for DIR/admin.key.
 std::string new_key_text();
 
-// The read model "api_keys": hash → role and scope.
+// The read model "api_keys": "h/<hash>" → role and scope; "c/<customer_id>/<hash>" lists a
+// customer's keys, which go with the customer's erasure.
 class ApiKeys final : public projections::Projection {
  public:
   std::string_view name() const override { return "api_keys"; }
+  // 2: the "c/" rows, so an erasure finds the customer's keys.
+  std::uint32_t layout() const override { return 2; }
   Status apply(const eventstore::RecordedEvent& event, projections::Rows& rows) override;
 };
 
-// Looks keys up in the api_keys read model, remembering those found: keys are never revoked
-// (no route does that yet), so a key once found stays valid.
+// Looks keys up in the api_keys read model, remembering those found until the model next
+// writes: keys are revoked only with their customer's erasure.
 class KeyIndex final : public KeyDirectory {
  public:
   KeyIndex(const projections::Projector& model, const eventstore::Reader& log)
@@ -82,6 +85,7 @@ class KeyIndex final : public KeyDirectory {
   const eventstore::Reader& log_;
   mutable std::mutex mutex_;
   mutable std::unordered_map<std::string, Principal> known_;
+  mutable std::uint64_t seen_writes_ = 0;  // the model's writes() when known_ was good
 };
 
 }  // namespace tally::api::keys

@@ -26,6 +26,23 @@ def erase(subject, t=None, server=None, reason="the customer asked (GDPR art. 17
     return post("/api/v1/admin/erase", body, t or ctx.F.admin, server)
 
 
+def test_an_erased_customers_api_keys_stop_authenticating_and_others_keep_working():
+    cid, other = uid("EK"), uid("EK")
+    keys = {}
+    for c in (cid, other):
+        expect(register(c), 201)
+        issued = post("/api/v1/admin/keys", {"role": "customer", "customer_id": c}, ctx.F.admin)
+        expect(issued, 201)
+        keys[c] = issued.json["key"]
+        expect(cget(c, "status", keys[c]), 200)  # found once, and remembered by the server
+    expect(erase("customer:" + cid), 200)
+    # Answered once the key model applied the erasure: the key is refused at once.
+    expect(ctx.F.server.request("GET", "/api/v1/customers/%s/status" % cid, token=keys[cid]),
+           401, "unauthorized")
+    expect(ctx.F.server.request("GET", "/api/v1/customers/%s/status" % other,
+                                token=keys[other]), 200)
+
+
 def test_erasure_purges_the_customer_and_answers_again_the_same():
     cid = uid("E")
     me = jwt(cid)
