@@ -142,7 +142,6 @@ void Writer::commit_batches() {
           head_.store(batch->last, std::memory_order_release);
         }
         head_changed_.notify_all();
-        ++batches_;
         appends_ += batch->pending.size();
         events_ += batch->events;
       } else {
@@ -322,11 +321,14 @@ Position Writer::wait_beyond(Position after, std::chrono::milliseconds timeout) 
 }
 
 LogStats Writer::stats() const {
-  LogStats s{batches_.load(), appends_.load(), events_.load(), sync_micros_.load()};
+  LogStats s{0, appends_.load(), events_.load(), sync_micros_.load()};
   for (std::size_t i = 0; i < s.sync_micros_buckets.size(); ++i)
     s.sync_micros_buckets[i] = sync_buckets_[i].load(std::memory_order_relaxed);
-  for (std::size_t i = 0; i < s.batch_events_buckets.size(); ++i)
+  // Every group commit is in the batch-size histogram once: its count is the batches.
+  for (std::size_t i = 0; i < s.batch_events_buckets.size(); ++i) {
     s.batch_events_buckets[i] = batch_buckets_[i].load(std::memory_order_relaxed);
+    s.batches += s.batch_events_buckets[i];
+  }
   return s;
 }
 
