@@ -34,10 +34,22 @@ std::string fingerprint_of(std::string_view canonical) {
   return to_hex(sha256({canonical}));
 }
 
-Response command_answer(nlohmann::json body, const commands::Outcome& outcome, unsigned status) {
-  Response r = success(std::move(body), status);
+namespace {
+
+Response replay_marked(Response r, const commands::Outcome& outcome) {
   if (outcome.replayed) r.headers.emplace_back("Idempotent-Replayed", "true");
   return r;
+}
+
+}  // namespace
+
+Response command_answer(nlohmann::json body, const commands::Outcome& outcome, unsigned status) {
+  return replay_marked(success(std::move(body), status), outcome);
+}
+
+nlohmann::json answer_object(const commands::Outcome& outcome) {
+  auto answer = nlohmann::json::parse(outcome.answer, nullptr, false);
+  return answer.is_object() ? answer : nlohmann::json::object();
 }
 
 Response command_answer(const commands::Outcome& outcome, unsigned status) {
@@ -48,8 +60,7 @@ Response command_answer(const commands::Outcome& outcome, unsigned status) {
                        answer.find("\"status\"") == std::string_view::npos &&
                        answer.find("\"position\"") == std::string_view::npos;
   if (!spliced) {
-    auto body = nlohmann::json::parse(answer, nullptr, false);
-    if (!body.is_object()) body = nlohmann::json::object();
+    auto body = answer_object(outcome);
     body["position"] = outcome.last.value;
     return command_answer(std::move(body), outcome, status);
   }
@@ -57,8 +68,7 @@ Response command_answer(const commands::Outcome& outcome, unsigned status) {
   r.status = status;
   r.body = fmt::format(R"({{"status":"success","position":{}{}{})", outcome.last.value,
                        answer.size() > 2 ? "," : "", answer.substr(1));
-  if (outcome.replayed) r.headers.emplace_back("Idempotent-Replayed", "true");
-  return r;
+  return replay_marked(std::move(r), outcome);
 }
 
 Problem overloaded_problem() {

@@ -23,6 +23,8 @@ std::string fingerprint_of(std::string_view canonical);
 Response command_answer(nlohmann::json body, const commands::Outcome& outcome, unsigned status);
 // The same for the outcome's own answer (a JSON object), with its `position` added.
 Response command_answer(const commands::Outcome& outcome, unsigned status);
+// The outcome's answer as a JSON object (empty if it is none), for a route that reshapes it.
+nlohmann::json answer_object(const commands::Outcome& outcome);
 
 Problem overloaded_problem();
 

@@ -65,13 +65,10 @@ void run_command(ApiContext& ctx, commands::CommandBus<D>& bus, std::string corr
                       guarded(correlation_id, respond, [&] {
                         if (!outcome) return respond(to_response(problem_of(outcome.error())));
                         if (!shape) return respond(command_answer(*outcome, status));
-                        Json answer = Json::parse(outcome->answer, nullptr, false);
-                        if (!answer.is_object()) answer = Json::object();
-                        auto shaped = shape(std::move(answer));
+                        auto shaped = shape(answer_object(*outcome));
                         if (!shaped) return respond(to_response(shaped.error()));
-                        answer = std::move(*shaped);
-                        answer["position"] = outcome->last.value;
-                        respond(command_answer(std::move(answer), *outcome, status));
+                        (*shaped)["position"] = outcome->last.value;
+                        respond(command_answer(std::move(*shaped), *outcome, status));
                       });
                     });
 }
