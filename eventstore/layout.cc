@@ -18,6 +18,15 @@ class StreamOfIndexKey final : public rocksdb::SliceTransform {
   bool InDomain(const rocksdb::Slice& key) const override { return key.size() > 8; }
 };
 
+// One hint for the whole family, for keys that mostly arrive in ascending order (positions,
+// and recorded_at-first outcome ages): each insert starts from the last one's place.
+class AscendingKeys final : public rocksdb::SliceTransform {
+ public:
+  const char* Name() const override { return "tally.AscendingKeys"; }
+  rocksdb::Slice Transform(const rocksdb::Slice&) const override { return {}; }
+  bool InDomain(const rocksdb::Slice&) const override { return true; }
+};
+
 }  // namespace
 
 Result<LogDatabase> open_log_database(const std::filesystem::path& data_dir) {
@@ -29,13 +38,17 @@ Result<LogDatabase> open_log_database(const std::filesystem::path& data_dir) {
   // larger flushes of the sequential events family.
   rocksdb::ColumnFamilyOptions events;
   events.write_buffer_size = 64 << 20;
+  events.memtable_insert_with_hint_prefix_extractor = std::make_shared<AscendingKeys>();
+  rocksdb::ColumnFamilyOptions outcome_ages;
+  outcome_ages.memtable_insert_with_hint_prefix_extractor =
+      events.memtable_insert_with_hint_prefix_extractor;
   rocksdb::ColumnFamilyOptions streams;
   streams.memtable_insert_with_hint_prefix_extractor = std::make_shared<StreamOfIndexKey>();
   auto db = rocks::Database::open(data_dir / "log", options,
                                   {{"events", events},
                                    {"streams", streams},
                                    {"outcomes", rocks::point_lookup_family()},
-                                   {"outcome_ages", rocksdb::ColumnFamilyOptions()}});
+                                   {"outcome_ages", outcome_ages}});
   if (!db) return tl::unexpected(db.error());
   Families families{(*db)->family(0), (*db)->family(1), (*db)->family(2), (*db)->family(3)};
   return LogDatabase{std::move(*db), families};
