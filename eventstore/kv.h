@@ -1,6 +1,9 @@
 // An ordered key-value store for read models, so projections/ never includes RocksDB.
-// Writes are atomic batches and are not fsync'd: a read model is rebuilt from the log, and
-// its checkpoint travels in the same batch as its rows, so a crash loses both or neither.
+// Writes are atomic batches that skip RocksDB's write-ahead log: a read model is rebuilt from
+// the log, so its rows need not be durable on their own. They reach disk when the memtable
+// is flushed (as it fills, and at close). The store has one column family, and a flush keeps
+// whole batches in write order, so a crash takes back a tail of batches: a checkpoint and the
+// rows written with it go together, and the model reads those events from the log again.
 // Reads go through snapshots: everything read from one snapshot is from one moment.
 #pragma once
 
