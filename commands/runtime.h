@@ -191,13 +191,15 @@ class CommandBus {
                   std::move(decision.error().code)};
       return finish(job, tl::unexpected(std::move(error)));
     }
-    State after = cached.state;
-    for (const auto& event : *decision) after = D::evolve(std::move(after), event);
-    std::string answer = D::answer(after, job->command);
     if (decision->empty()) {
       ++accepted_;
-      return finish(job, Outcome{cached.last, cached.last, false, std::move(answer)});
+      return finish(job, Outcome{cached.last, cached.last, false,
+                                 D::answer(cached.state, job->command)});
     }
+    // The cached state moves on now, not on a copy: the next command is decided on it
+    // without waiting for the sync, and if the append fails the entry is folded again.
+    for (const auto& event : *decision) cached.state = D::evolve(std::move(cached.state), event);
+    std::string answer = D::answer(cached.state, job->command);
 
     eventstore::AppendRequest request;
     eventstore::StreamAppend append{job->stream,
@@ -213,8 +215,6 @@ class CommandBus {
     if (!ctx.idempotency_key.empty())
       request.idempotency = eventstore::Idempotency{ctx.idempotency_key, ctx.fingerprint, answer};
 
-    // Decide the next command on this state without waiting for the sync.
-    cached.state = std::move(after);
     cached.version = StreamVersion(cached.version.value + decision->size());
     ++cached.pending;
     job->generation = cached.generation;

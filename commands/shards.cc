@@ -52,7 +52,11 @@ void Shards::run_here_or_post(std::size_t shard, std::function<void()> task) {
     if (!s.running) s.wake.notify_one();  // as in post()
     return;
   }
-  run_queued(s, lock);
+  // What others queued meanwhile (mostly completions of this shard's appends) is run here
+  // too, a few rounds at most: waking the shard's thread for it cost more than running it.
+  constexpr int kRounds = 4;
+  for (int round = 0; round < kRounds && !s.tasks.empty() && !s.stopping; ++round)
+    run_queued(s, lock);
   // Under the lock, as in post(). A stopping thread waits for this runner to finish, too.
   if (!s.tasks.empty() || s.stopping) s.wake.notify_one();
 }

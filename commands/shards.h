@@ -31,8 +31,8 @@ class Shards {
   // Queues `task` for the shard's thread.
   void post(std::size_t shard, std::function<void()> task);
   // Runs `task` in this thread if no one is running the shard's tasks, together with what is
-  // queued; else queues it. What is queued meanwhile goes to the thread, so a caller does a
-  // bounded amount of others' work.
+  // queued; else queues it. What is queued meanwhile runs here for a few rounds, then goes
+  // to the thread, so a caller does a bounded amount of others' work.
   void run_here_or_post(std::size_t shard, std::function<void()> task);
 
  private:

@@ -40,7 +40,8 @@ bool holds(const ExpectedVersion& expected, StreamVersion current) {
 // One group commit: staged by appenders, written by the committer, answered by the answerer.
 struct Writer::Batch {
   // Room for a typical group commit up front: growing it copies the batch under the mutex.
-  rocksdb::WriteBatch write{std::size_t{32} << 10};
+  static constexpr std::size_t kReserved = std::size_t{32} << 10;
+  rocksdb::WriteBatch write{kReserved};
   std::vector<Pending> pending;       // staged appends, answered once the write is done
   std::vector<AppendResult> results;  // theirs, if the write succeeds
   std::vector<std::pair<std::size_t, Pending>> followers;  // same key as pending[first]
@@ -50,6 +51,17 @@ struct Writer::Batch {
   Position last;
   std::size_t events = 0;
   std::optional<Error> failure;  // of the write
+
+  // Empties it for the next group commit, keeping the storage of the write and the vectors.
+  void reset() {
+    write.Clear();
+    pending.clear();
+    results.clear();
+    followers.clear();
+    keys.clear();
+    events = 0;
+    failure.reset();
+  }
 };
 
 Writer::Writer(rocksdb::DB& db, Families families, const Clock& clock, const LogOptions& options,
@@ -170,6 +182,7 @@ void Writer::answer_batches() {
     done.swap(committed_);
     lock.unlock();
     for (auto& batch : done) answer(*batch);
+    recycle(done);
     prune_if_due();
     lock.lock();
   }
@@ -177,7 +190,13 @@ void Writer::answer_batches() {
 
 Writer::Batch& Writer::open_batch() {
   if (staged_.empty() || staged_.back()->events >= options_.max_batch_events) {
-    auto batch = std::make_unique<Batch>();
+    std::unique_ptr<Batch> batch;
+    if (spare_.empty()) {
+      batch = std::make_unique<Batch>();
+    } else {
+      batch = std::move(spare_.back());
+      spare_.pop_back();
+    }
     batch->now = std::max(clock_.now(), last_recorded_at_);  // recorded_at never goes back
     last_recorded_at_ = batch->now;
     batch->first = next_position_;
@@ -276,6 +295,19 @@ void Writer::answer(Batch& batch) {
     }
     follower.done(std::move(replay));
   }
+}
+
+void Writer::recycle(std::deque<std::unique_ptr<Batch>>& answered) {
+  // A new batch reserved 32 KiB, which the allocator served from fresh pages on every group
+  // commit, under the staging mutex. A batch that grew far past that is let go instead.
+  constexpr std::size_t kSpares = 4;
+  std::erase_if(answered, [](const auto& batch) {
+    return batch->write.GetDataSize() > 2 * Batch::kReserved;
+  });
+  for (auto& batch : answered) batch->reset();
+  std::lock_guard lock(mutex_);
+  for (auto& batch : answered)
+    if (spare_.size() < kSpares) spare_.push_back(std::move(batch));
 }
 
 Result<StreamVersion> Writer::current_version(std::string_view stream) {

@@ -81,6 +81,7 @@ class Writer {
   std::optional<Result<AppendResult>> stage(Pending& pending);
   Batch& open_batch();
   void answer(Batch& batch);
+  void recycle(std::deque<std::unique_ptr<Batch>>& answered);  // keeps a few for open_batch
   Result<StreamVersion> current_version(std::string_view stream);
   void evict_written_heads();
   void prune_if_due();
@@ -111,6 +112,7 @@ class Writer {
   Timestamp last_recorded_at_;
   std::unordered_map<std::string, InflightKey, StringHash, std::equal_to<>> inflight_keys_;
   std::deque<std::unique_ptr<Batch>> staged_;
+  std::vector<std::unique_ptr<Batch>> spare_;  // answered, emptied, for open_batch to reuse
   std::size_t staged_appends_ = 0;
   bool committer_idle_ = false;
   std::optional<Error> failed_;  // a write failed: fail-stop
