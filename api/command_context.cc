@@ -6,9 +6,22 @@
 
 namespace tally::api {
 
+namespace {
+
+std::string actor_of(const Principal& caller) {
+  return std::string(role_name(caller.role)) + ":" + caller.key_id;
+}
+
+Response replay_marked(Response r, const commands::Outcome& outcome) {
+  if (outcome.replayed) r.headers.emplace_back("Idempotent-Replayed", "true");
+  return r;
+}
+
+}  // namespace
+
 Checked<commands::Context> command_context(const Request& request, const Principal& caller) {
   commands::Context context;
-  context.actor = std::string(role_name(caller.role)) + ":" + caller.key_id;
+  context.actor = actor_of(caller);
   context.correlation_id = request.correlation_id;
   if (const std::string* key = request.header("Idempotency-Key")) {
     if (key->empty() || key->size() > 255)
@@ -23,7 +36,8 @@ Checked<commands::Context> command_context(const Request& request, const Princip
 
 commands::Context keyed_context(const Request& request, const Principal& caller, std::string key,
                                 std::string fingerprint) {
-  auto context = command_context(Request{}, caller).value();  // actor only: no header is read
+  commands::Context context;
+  context.actor = actor_of(caller);
   context.correlation_id = request.correlation_id;
   context.idempotency_key = std::move(key);
   context.fingerprint = std::move(fingerprint);
@@ -33,15 +47,6 @@ commands::Context keyed_context(const Request& request, const Principal& caller,
 std::string fingerprint_of(std::string_view canonical) {
   return to_hex(sha256({canonical}));
 }
-
-namespace {
-
-Response replay_marked(Response r, const commands::Outcome& outcome) {
-  if (outcome.replayed) r.headers.emplace_back("Idempotent-Replayed", "true");
-  return r;
-}
-
-}  // namespace
 
 Response command_answer(nlohmann::json body, const commands::Outcome& outcome, unsigned status) {
   return replay_marked(success(std::move(body), status), outcome);

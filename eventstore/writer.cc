@@ -174,6 +174,8 @@ void Writer::commit_batches() {
 
 void Writer::answer_batches() {
   pthread_setname_np(pthread_self(), "tally-answer");
+  // Answered and emptied, to go back to spare_ with the next round's hold of the mutex.
+  std::vector<std::unique_ptr<Batch>> answered;
   std::unique_lock lock(answer_mutex_);
   for (;;) {
     answerer_wake_.wait(lock, [&] { return !committed_.empty() || answerer_stopping_; });
@@ -181,11 +183,32 @@ void Writer::answer_batches() {
     std::deque<std::unique_ptr<Batch>> done;
     done.swap(committed_);
     lock.unlock();
+    forget_keys(done, answered);
     for (auto& batch : done) answer(*batch);
-    recycle(done);
+    // A new batch reserved 32 KiB, which the allocator served from fresh pages on every group
+    // commit, under the staging mutex; so answered batches are kept, unless one grew far past
+    // that.
+    for (auto& batch : done) {
+      if (batch->write.GetDataSize() > 2 * Batch::kReserved) continue;
+      batch->reset();
+      answered.push_back(std::move(batch));
+    }
     prune_if_due();
     lock.lock();
   }
+}
+
+void Writer::forget_keys(const std::deque<std::unique_ptr<Batch>>& written,
+                         std::vector<std::unique_ptr<Batch>>& answered) {
+  constexpr std::size_t kSpares = 4;
+  std::lock_guard lock(mutex_);
+  // Before anyone hears back: a retry with the same key must find the stored record, not
+  // follow a batch that has already been answered.
+  for (const auto& batch : written)
+    for (const auto& key : batch->keys) inflight_keys_.erase(key);
+  for (auto& batch : answered)
+    if (spare_.size() < kSpares) spare_.push_back(std::move(batch));
+  answered.clear();
 }
 
 Writer::Batch& Writer::open_batch() {
@@ -276,12 +299,6 @@ std::optional<Result<AppendResult>> Writer::stage(Pending& pending) {
 }
 
 void Writer::answer(Batch& batch) {
-  if (!batch.keys.empty()) {
-    // Before anyone hears back: a retry with the same key must find the stored record, not
-    // follow a batch that has already been answered.
-    std::lock_guard lock(mutex_);
-    for (const auto& key : batch.keys) inflight_keys_.erase(key);
-  }
   auto result_of = [&](std::size_t i) -> Result<AppendResult> {
     if (batch.failure) return tl::unexpected(*batch.failure);
     return batch.results[i];
@@ -295,19 +312,6 @@ void Writer::answer(Batch& batch) {
     }
     follower.done(std::move(replay));
   }
-}
-
-void Writer::recycle(std::deque<std::unique_ptr<Batch>>& answered) {
-  // A new batch reserved 32 KiB, which the allocator served from fresh pages on every group
-  // commit, under the staging mutex. A batch that grew far past that is let go instead.
-  constexpr std::size_t kSpares = 4;
-  std::erase_if(answered, [](const auto& batch) {
-    return batch->write.GetDataSize() > 2 * Batch::kReserved;
-  });
-  for (auto& batch : answered) batch->reset();
-  std::lock_guard lock(mutex_);
-  for (auto& batch : answered)
-    if (spare_.size() < kSpares) spare_.push_back(std::move(batch));
 }
 
 Result<StreamVersion> Writer::current_version(std::string_view stream) {

@@ -80,8 +80,11 @@ class Writer {
   // With mutex_ held. Returns the answer when it is known without writing.
   std::optional<Result<AppendResult>> stage(Pending& pending);
   Batch& open_batch();
-  void answer(Batch& batch);
-  void recycle(std::deque<std::unique_ptr<Batch>>& answered);  // keeps a few for open_batch
+  // In one hold of mutex_: forgets the idempotency keys of `written` as in flight, and keeps a
+  // few of `answered` for open_batch to reuse.
+  void forget_keys(const std::deque<std::unique_ptr<Batch>>& written,
+                   std::vector<std::unique_ptr<Batch>>& answered);
+  void answer(Batch& batch);  // answers its appenders; its keys are forgotten already
   Result<StreamVersion> current_version(std::string_view stream);
   void evict_written_heads();
   void prune_if_due();

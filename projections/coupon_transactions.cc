@@ -1,5 +1,6 @@
 #include "projections/coupon_transactions.h"
 
+#include "core/json_text.h"
 #include "core/proto_time.h"
 #include "projections/view_support.h"
 #include "tally/v1/events/coupons.pb.h"
@@ -8,7 +9,6 @@ namespace tally::projections {
 namespace {
 
 namespace pb = tally::v1::events;
-using nlohmann::json;
 using views::payload_as;
 
 std::string coupon_prefix(std::string_view coupon_id) {
@@ -23,9 +23,9 @@ void put(Rows& rows, const eventstore::RecordedEvent& event, const CouponTransac
                     fmt::format("/{:016x}", event.position.value);
   rows.add(std::move(key), fmt::format(R"({{"amount":{},"at":{},"product_id":{},"store_id":{},)"
                                        R"("transaction_id":{},"type":{}}})",
-                                       t.amount, views::micros(t.at), json(t.product_id).dump(),
-                                       json(t.store_id).dump(), json(t.transaction_id).dump(),
-                                       json(t.type).dump()));
+                                       t.amount, views::micros(t.at), json_quoted(t.product_id),
+                                       json_quoted(t.store_id), json_quoted(t.transaction_id),
+                                       json_quoted(t.type)));
 }
 
 Result<CouponTransaction> from_row(std::string_view row) {

@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
+#include "core/json_text.h"
 
 namespace tally::api {
 
@@ -57,25 +57,11 @@ Result<std::optional<std::int64_t>> product_price(const eventstore::Reader& log,
   return coupons::Catalogue::price_of(events);
 }
 
-namespace {
-
-// As Json(text).dump() writes it, which stored fingerprints depend on; ids (input.h) need no
-// escaping, and building a Json for each of them was a tenth of the redeem handler.
-std::string json_string(const std::string& text) {
-  const bool plain = std::all_of(text.begin(), text.end(), [](char ch) {
-    return static_cast<unsigned char>(ch) >= 0x20 && static_cast<unsigned char>(ch) < 0x80 &&
-           ch != '"' && ch != '\\';
-  });
-  return plain ? '"' + text + '"' : Json(text).dump();
-}
-
-}  // namespace
-
 std::string redeem_canonical(const coupons::RedeemCoupon& c) {
   return fmt::format(
       R"({{"amount":{},"coupon":{},"op":"redeem","product":{},"store":{},"txn":{}}})", c.amount,
-      json_string(c.coupon_id), json_string(c.product_id), json_string(c.store_id),
-      json_string(c.transaction_id));
+      json_quoted(c.coupon_id), json_quoted(c.product_id), json_quoted(c.store_id),
+      json_quoted(c.transaction_id));
 }
 
 }  // namespace tally::api
