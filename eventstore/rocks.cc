@@ -27,9 +27,10 @@ Status check(const rocksdb::Status& s, std::string_view what) {
 
 Result<std::unique_ptr<Database>> Database::open(const std::filesystem::path& path,
                                                  const rocksdb::DBOptions& options,
-                                                 std::vector<ColumnFamily> families) {
+                                                 std::vector<ColumnFamily> families,
+                                                 const rocksdb::ColumnFamilyOptions& default_family) {
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
-  descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions());
+  descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, default_family);
   for (auto& f : families) descriptors.emplace_back(f.name, f.options);
   rocksdb::DBOptions db_options = options;
   db_options.create_if_missing = true;

@@ -25,10 +25,12 @@ class Database {
     rocksdb::ColumnFamilyOptions options;
   };
 
-  // Creates the database and the families if missing.
-  static Result<std::unique_ptr<Database>> open(const std::filesystem::path& path,
-                                                const rocksdb::DBOptions& options,
-                                                std::vector<ColumnFamily> families);
+  // Creates the database and the families if missing. `default_family` configures RocksDB's
+  // default family, which only a store keeping all its keys there (the read models) uses.
+  static Result<std::unique_ptr<Database>> open(
+      const std::filesystem::path& path, const rocksdb::DBOptions& options,
+      std::vector<ColumnFamily> families,
+      const rocksdb::ColumnFamilyOptions& default_family = rocksdb::ColumnFamilyOptions());
   ~Database();
 
   rocksdb::DB& db() { return *db_; }
