@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <functional>
 #include <thread>
 #include <vector>
 
@@ -47,6 +48,37 @@ TEST_CASE("a caller that finds its shard idle runs the task itself, before retur
   std::thread::id ran_on;
   shards.run_here_or_post(0, [&] { ran_on = std::this_thread::get_id(); });
   CHECK(ran_on == std::this_thread::get_id());
+}
+
+TEST_CASE("what is queued while a caller runs its shard runs on that caller, not the thread") {
+  // A command's completion often arrives while another command of the shard is being decided;
+  // waking the shard's thread for it cost more than running it.
+  Shards shards(1, "test-shard");
+  std::thread::id second_ran_on;
+  shards.run_here_or_post(0, [&] {
+    // Another thread finds the shard busy, so its task is queued behind this one.
+    std::thread([&] {
+      shards.run_here_or_post(0, [&] { second_ran_on = std::this_thread::get_id(); });
+    }).join();
+  });
+  CHECK(second_ran_on == std::this_thread::get_id());
+}
+
+TEST_CASE("a caller runs others' work a bounded number of rounds, then the thread takes over") {
+  constexpr int kChain = 50;  // each task queues the next while the shard is running
+  std::atomic<int> ran{0}, ran_here{0};
+  const auto caller = std::this_thread::get_id();
+  {
+    Shards shards(1, "test-shard");
+    std::function<void()> link = [&] {
+      if (std::this_thread::get_id() == caller) ++ran_here;
+      if (++ran < kChain) shards.run_here_or_post(0, link);
+    };
+    shards.run_here_or_post(0, link);
+    CHECK(ran_here.load() < kChain);  // returned without running the whole chain
+    while (ran.load() < kChain) std::this_thread::yield();
+  }
+  CHECK(ran.load() == kChain);
 }
 
 TEST_CASE("a task may post to its own shard: it runs after, not inside") {
