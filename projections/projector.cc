@@ -1,6 +1,7 @@
 #include "projections/projector.h"
 
 #include <fmt/format.h>
+#include <pthread.h>
 
 #include <deque>
 #include <future>
@@ -242,7 +243,11 @@ Status Projector::start() {
   position_ = gen->position;
   checkpointed_ = gen->position;
   head_at_start_ = log_.head();
-  follower_ = std::thread([this] { follow(); });
+  follower_ = std::thread([this] {
+    // "proj-<model>" in ps, top and perf; Linux keeps 15 characters of a thread's name.
+    pthread_setname_np(pthread_self(), ("proj-" + std::string(name())).substr(0, 15).c_str());
+    follow();
+  });
   return {};
 }
 
@@ -288,6 +293,10 @@ void Projector::follow() {
           &*live);
       if (!reached) return fail(reached.error());
       at = *reached;
+      // Under load the head has moved on again by now. Stepping at once would read and write
+      // a commit or two per step, each paying for its snapshot and batch: let commits gather
+      // first, as after a wait.
+      gather();
       continue;
     }
     // Wakes as soon as something is committed; the timeout only bounds how late a stop or a
