@@ -193,8 +193,8 @@ class CommandBus {
     }
     if (decision->empty()) {
       ++accepted_;
-      return finish(job, Outcome{cached.last, cached.last, false,
-                                 D::answer(cached.state, job->command)});
+      return finish(
+          job, Outcome{cached.last, cached.last, false, D::answer(cached.state, job->command)});
     }
     // The cached state moves on now, not on a copy: the next command is decided on it
     // without waiting for the sync, and if the append fails the entry is folded again.

@@ -25,10 +25,9 @@ Status check(const rocksdb::Status& s, std::string_view what) {
   return tl::unexpected(to_error(s, what));
 }
 
-Result<std::unique_ptr<Database>> Database::open(const std::filesystem::path& path,
-                                                 const rocksdb::DBOptions& options,
-                                                 std::vector<ColumnFamily> families,
-                                                 const rocksdb::ColumnFamilyOptions& default_family) {
+Result<std::unique_ptr<Database>> Database::open(
+    const std::filesystem::path& path, const rocksdb::DBOptions& options,
+    std::vector<ColumnFamily> families, const rocksdb::ColumnFamilyOptions& default_family) {
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, default_family);
   for (auto& f : families) descriptors.emplace_back(f.name, f.options);

@@ -52,9 +52,13 @@ struct Writer::Batch {
   std::size_t events = 0;
   std::optional<Error> failure;  // of the write
 
-  // Empties it for the next group commit, keeping the storage of the write and the vectors.
+  // Empties it for the next group commit, keeping the storage of the write and the vectors
+  // (unless the write grew far past its reservation: that storage is let go).
   void reset() {
-    write.Clear();
+    if (write.GetDataSize() > 2 * kReserved)
+      write = rocksdb::WriteBatch(kReserved);
+    else
+      write.Clear();
     pending.clear();
     results.clear();
     followers.clear();
@@ -174,8 +178,6 @@ void Writer::commit_batches() {
 
 void Writer::answer_batches() {
   pthread_setname_np(pthread_self(), "tally-answer");
-  // Answered and emptied, to go back to spare_ with the next round's hold of the mutex.
-  std::vector<std::unique_ptr<Batch>> answered;
   std::unique_lock lock(answer_mutex_);
   for (;;) {
     answerer_wake_.wait(lock, [&] { return !committed_.empty() || answerer_stopping_; });
@@ -183,43 +185,40 @@ void Writer::answer_batches() {
     std::deque<std::unique_ptr<Batch>> done;
     done.swap(committed_);
     lock.unlock();
-    forget_keys(done, answered);
-    for (auto& batch : done) answer(*batch);
-    // A new batch reserved 32 KiB, which the allocator served from fresh pages on every group
-    // commit, under the staging mutex; so answered batches are kept, unless one grew far past
-    // that.
+    forget_keys(done);
     for (auto& batch : done) {
-      if (batch->write.GetDataSize() > 2 * Batch::kReserved) continue;
+      answer(*batch);
       batch->reset();
-      answered.push_back(std::move(batch));
     }
     prune_if_due();
     lock.lock();
+    // A new batch reserved 32 KiB, which the allocator served from fresh pages on every group
+    // commit, under the staging mutex: a few answered ones are kept for open_batch.
+    constexpr std::size_t kSpares = 4;
+    for (auto& batch : done)
+      if (spare_.size() < kSpares) spare_.push_back(std::move(batch));
   }
 }
 
-void Writer::forget_keys(const std::deque<std::unique_ptr<Batch>>& written,
-                         std::vector<std::unique_ptr<Batch>>& answered) {
-  constexpr std::size_t kSpares = 4;
-  std::lock_guard lock(mutex_);
+void Writer::forget_keys(const std::deque<std::unique_ptr<Batch>>& written) {
   // Before anyone hears back: a retry with the same key must find the stored record, not
-  // follow a batch that has already been answered.
+  // follow a batch that has already been answered. One hold of the mutex for the round.
+  std::lock_guard lock(mutex_);
   for (const auto& batch : written)
     for (const auto& key : batch->keys) inflight_keys_.erase(key);
-  for (auto& batch : answered)
-    if (spare_.size() < kSpares) spare_.push_back(std::move(batch));
-  answered.clear();
 }
 
 Writer::Batch& Writer::open_batch() {
   if (staged_.empty() || staged_.back()->events >= options_.max_batch_events) {
     std::unique_ptr<Batch> batch;
-    if (spare_.empty()) {
-      batch = std::make_unique<Batch>();
-    } else {
-      batch = std::move(spare_.back());
-      spare_.pop_back();
+    {
+      std::lock_guard spares(answer_mutex_);  // nested in mutex_: never the other way round
+      if (!spare_.empty()) {
+        batch = std::move(spare_.back());
+        spare_.pop_back();
+      }
     }
+    if (!batch) batch = std::make_unique<Batch>();
     batch->now = std::max(clock_.now(), last_recorded_at_);  // recorded_at never goes back
     last_recorded_at_ = batch->now;
     batch->first = next_position_;

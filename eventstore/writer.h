@@ -80,10 +80,8 @@ class Writer {
   // With mutex_ held. Returns the answer when it is known without writing.
   std::optional<Result<AppendResult>> stage(Pending& pending);
   Batch& open_batch();
-  // In one hold of mutex_: forgets the idempotency keys of `written` as in flight, and keeps a
-  // few of `answered` for open_batch to reuse.
-  void forget_keys(const std::deque<std::unique_ptr<Batch>>& written,
-                   std::vector<std::unique_ptr<Batch>>& answered);
+  // Forgets the idempotency keys of `written` as in flight.
+  void forget_keys(const std::deque<std::unique_ptr<Batch>>& written);
   void answer(Batch& batch);  // answers its appenders; its keys are forgotten already
   Result<StreamVersion> current_version(std::string_view stream);
   void evict_written_heads();
@@ -115,17 +113,18 @@ class Writer {
   Timestamp last_recorded_at_;
   std::unordered_map<std::string, InflightKey, StringHash, std::equal_to<>> inflight_keys_;
   std::deque<std::unique_ptr<Batch>> staged_;
-  std::vector<std::unique_ptr<Batch>> spare_;  // answered, emptied, for open_batch to reuse
   std::size_t staged_appends_ = 0;
   bool committer_idle_ = false;
   std::optional<Error> failed_;  // a write failed: fail-stop
   bool stopping_ = false;
   std::condition_variable committer_wake_;
 
-  // Written batches, from the committer to the answerer.
+  // Written batches, from the committer to the answerer, and answered ones back for reuse.
+  // Taken inside mutex_ (open_batch), never around it.
   std::mutex answer_mutex_;
   std::condition_variable answerer_wake_;
   std::deque<std::unique_ptr<Batch>> committed_;
+  std::vector<std::unique_ptr<Batch>> spare_;  // answered, emptied, for open_batch to reuse
   bool answerer_stopping_ = false;
   Timestamp next_prune_;  // answerer thread only; the first batch answered prunes
 
