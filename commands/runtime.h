@@ -9,6 +9,10 @@
 //   std::string answer(const State& after, const Command&)
 //                                               what the caller is told (kept for replays)
 //   eventstore::NewEvent encode(const Event&);  Result<Event> decode(const RecordedEvent&)
+// and optionally
+//   std::optional<EarlierAppend> repeats(const State&, const Command&)
+//                                               pure: for a command accepted without events,
+//                                               the append it answers again (a second cancel)
 // and nothing else: no clock (time comes in the command), no I/O.
 //
 // CommandBus<D> loads a stream's state (cached; folded from the log on a miss), decides,
@@ -31,6 +35,7 @@
 #include <future>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -49,6 +54,14 @@ struct Rejection {
 
 template <class Event>
 using Decision = tl::expected<std::vector<Event>, Rejection>;
+
+// Stream versions of an earlier append. A command the contract answers once for good (cancel
+// a membership) repeats it: the same positions, replayed, even after its idempotency record
+// was pruned. Positions are not the domain's to know, so it names versions.
+struct EarlierAppend {
+  std::uint64_t first = 0;
+  std::uint64_t last = 0;
+};
 
 // What the edge knows about a command besides its body.
 struct Context {
@@ -193,8 +206,16 @@ class CommandBus {
     }
     if (decision->empty()) {
       ++accepted_;
-      return finish(
-          job, Outcome{cached.last, cached.last, false, D::answer(cached.state, job->command)});
+      Outcome outcome{cached.last, cached.last, false, D::answer(cached.state, job->command)};
+      if constexpr (requires { D::repeats(cached.state, job->command); })
+        if (auto earlier = D::repeats(cached.state, job->command)) {
+          auto placed = positions_of(job->stream, *earlier);
+          if (!placed) return finish(job, tl::unexpected(placed.error()));
+          outcome.first = placed->first;
+          outcome.last = placed->second;
+          outcome.replayed = true;
+        }
+      return finish(job, std::move(outcome));
     }
     // The cached state moves on now, not on a copy: the next command is decided on it
     // without waiting for the sync, and if the append fails the entry is folded again.
@@ -275,6 +296,16 @@ class CommandBus {
       if (events->size() < 1000) break;
     }
     return &shard.cache.emplace(stream, std::move(cached)).first->second;
+  }
+
+  Result<std::pair<Position, Position>> positions_of(const std::string& stream,
+                                                     EarlierAppend earlier) {
+    auto events =
+        log_.read_stream(stream, StreamVersion(earlier.first), earlier.last - earlier.first + 1);
+    if (!events) return tl::unexpected(events.error());
+    if (events->empty() || events->back().version.value != earlier.last)
+      return tl::unexpected(Error{Code::internal, stream + " lacks the versions it repeats"});
+    return std::pair{events->front().position, events->back().position};
   }
 
   // States are cheap to fold again; those with appends in flight must stay.

@@ -112,4 +112,19 @@ Decision<MembershipEvent> Membership::decide(const State& state, const Command& 
       command);
 }
 
+std::optional<EarlierAppend> Membership::repeats(const State& state, const Command& command) {
+  const auto at = [](std::uint64_t first, std::uint64_t last) -> std::optional<EarlierAppend> {
+    if (first == 0) return std::nullopt;  // blocked or expired by no append of its own
+    return EarlierAppend{first, last};
+  };
+  return std::visit(
+      Overloaded{
+          [&](const CancelMembership&) { return at(state.cancelled_from, state.cancelled_to); },
+          [&](const ExpireHistory&) { return at(state.expired_at, state.expired_at); },
+          [&](const BlockPurchases&) { return at(state.blocked_at, state.blocked_at); },
+          [&](const EraseCustomer&) { return at(state.erased_at, state.erased_at); },
+          [](const auto&) { return std::optional<EarlierAppend>{}; }},
+      command);
+}
+
 }  // namespace tally::commands::membership

@@ -24,10 +24,14 @@ const PurchaseRecorded* MembershipState::purchase(const std::string& purchase_id
 }
 
 MembershipState evolve(MembershipState state, const MembershipEvent& event) {
+  ++state.version;
   std::visit(Overloaded{[&](const CustomerRegistered&) { state.registered = true; },
                         [&](const PointsEarned& e) { state.points += e.amount; },
                         [&](const PointsSpent& e) { state.points -= e.amount; },
-                        [&](const PointsForfeited& e) { state.points -= e.amount; },
+                        [&](const PointsForfeited& e) {
+                          state.points -= e.amount;
+                          state.cancelled_from = state.version;
+                        },
                         [&](const PurchaseRecorded& e) {
                           auto next = state.purchases
                                           ? std::make_shared<Purchases>(*state.purchases)
@@ -37,11 +41,21 @@ MembershipState evolve(MembershipState state, const MembershipEvent& event) {
                         },
                         [&](const CustomerCancelled& e) {
                           state.cancellation = e;
+                          state.cancelled_to = state.version;
                           state.purchases_blocked = true;
                         },
-                        [&](const PurchasesBlocked&) { state.purchases_blocked = true; },
-                        [&](const HistoryExpired&) { state.history_expired = true; },
-                        [&](const SubjectErased& e) { state.erasure = e; }},
+                        [&](const PurchasesBlocked&) {
+                          state.purchases_blocked = true;
+                          state.blocked_at = state.version;
+                        },
+                        [&](const HistoryExpired&) {
+                          state.history_expired = true;
+                          state.expired_at = state.version;
+                        },
+                        [&](const SubjectErased& e) {
+                          state.erasure = e;
+                          state.erased_at = state.version;
+                        }},
              event);
   return state;
 }

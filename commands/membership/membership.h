@@ -8,8 +8,8 @@
 //  - Idempotency keys: a purchase "purchase/<customer_id>/<purchase_id>"; cancel
 //    "customer-cancel/<customer_id>" and purchases/expire "history-expire/<customer_id>" with
 //    a constant fingerprint, so a second call replays the first outcome (same position,
-//    Idempotent-Replayed) while the record is kept; past that the domain still answers the
-//    original cancellation and appends nothing. Erasure: erasure.h sets its own.
+//    Idempotent-Replayed); past the record's retention `repeats` gives the same answer.
+//    Erasure: erasure.h sets its own.
 //    Others: the Idempotency-Key header.
 #pragma once
 
@@ -42,6 +42,9 @@ struct Membership {
   }
   static Decision<Event> decide(const State& state, const Command& command);
   static std::string answer(const State& after, const Command& command);
+  // A second cancel, purchases/expire, block or erasure answers the first append (api.md
+  // Membership, erasure.h), also once its idempotency record is pruned.
+  static std::optional<EarlierAppend> repeats(const State& state, const Command& command);
   static eventstore::NewEvent encode(const Event& event) { return membership::encode(event); }
   static Result<Event> decode(const eventstore::RecordedEvent& event) {
     return decode_membership_event(event);

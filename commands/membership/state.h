@@ -11,10 +11,17 @@
 namespace tally::commands::membership {
 
 struct MembershipState {
+  std::uint64_t version = 0;  // events folded: the stream's version
   bool registered = false;
   std::int64_t points = 0;
   std::optional<CustomerCancelled> cancellation;
-  bool purchases_blocked = false;  // by an admin, or by the cancellation
+  // Where the answers given once for good were appended: a repeat answers them again.
+  std::uint64_t cancelled_from = 0;  // the points.forfeited of the cancellation
+  std::uint64_t cancelled_to = 0;    // its customer.cancelled
+  std::uint64_t blocked_at = 0;      // purchases.blocked by an admin
+  std::uint64_t expired_at = 0;      // history.expired
+  std::uint64_t erased_at = 0;       // subject.erased
+  bool purchases_blocked = false;    // by an admin, or by the cancellation
   bool history_expired = false;
   std::optional<SubjectErased> erasure;  // the customer is gone for every command but erase
   // By purchase_id: a purchase is recorded once; a retry answers the first (domain.md §0).

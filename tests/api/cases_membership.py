@@ -257,6 +257,11 @@ def test_history_year_rule_through_the_test_clock_and_rebuilds():
         wait_until(fired, "the process runner expired the history")
         wait_until(lambda: s.request("GET", "/api/v1/schedules?kind=history_expiry",
                                      token=a).json["items"] == [], "the item left the schedules")
+        # Long past the idempotency record's retention (30 days), and after the expiry was
+        # appended, a second cancel still answers the first: same body and position, replayed.
+        again = cpost("Y1", "cancel", {}, a, s)
+        expect(again, 200)
+        check(again.json == c.json and again.header("Idempotent-Replayed") == "true", again)
         check(s.stop() == 0, "exit")
     finally:
         shutil.rmtree(root, ignore_errors=True)

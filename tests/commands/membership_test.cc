@@ -163,6 +163,30 @@ TEST_CASE("cancelling again returns the original cancellation and appends nothin
   CHECK(answer(state, cancel(kNow + 5h))["points_forfeited"] == 100);
 }
 
+TEST_CASE("a repeated cancel, expiry, block or erasure names the append it answers again") {
+  // registered (1), earned (2): a member repeats nothing yet.
+  CHECK_FALSE(Membership::repeats(member_with_100(), cancel()));
+  CHECK_FALSE(Membership::repeats(member_with_100(), BlockPurchases{"C9", kNow}));
+  const auto blocked = accept(member_with_100(), BlockPurchases{"C9", kNow});  // 3
+  const auto cancelled = accept(blocked, cancel());  // forfeited (4), cancelled (5)
+  const auto expired = accept(cancelled, ExpireHistory{"C9", kNow + 2h, {}});    // 6
+  const auto erased = accept(expired, EraseCustomer{"C9", "asked", kNow + 3h});  // 7
+  CHECK(erased.version == 7);
+  const auto check = [&](const MembershipCommand& c, std::uint64_t first, std::uint64_t last) {
+    auto earlier = Membership::repeats(erased, c);
+    REQUIRE(earlier);
+    CHECK(earlier->first == first);
+    CHECK(earlier->last == last);
+  };
+  check(cancel(kNow + 9h), 4, 5);
+  check(ExpireHistory{"C9", kNow + 9h, {}}, 6, 6);
+  check(BlockPurchases{"C9", kNow + 9h}, 3, 3);
+  check(EraseCustomer{"C9", "again", kNow + 9h}, 7, 7);
+  // Blocked by the cancellation alone: no block of its own to answer again.
+  CHECK_FALSE(Membership::repeats(accept(member_with_100(), cancel()), BlockPurchases{"C9", kNow}));
+  CHECK_FALSE(Membership::repeats(erased, earn(1)));
+}
+
 TEST_CASE("history stays visible until the same UTC instant one calendar year later") {
   CHECK(one_year_later(kNow) == Timestamp(sys_days(2027y / November / 25) + 9h + 30min));
   const Timestamp leap = Timestamp(sys_days(2028y / February / 29) + 23h + 59min + 1us);
