@@ -96,9 +96,12 @@ Decision<CouponEvent> reverse(const CouponState& state, const RefundCoupon& c,
                                          state.balance + amount, c.now}};
 }
 
-// domain.md §1 Refund: only an unused coupon is refunded whole, and it is void for good.
+// domain.md §1 Refund: only an unused coupon is refunded whole, and it is void for good. An
+// expired one has no value left to pay out: like a redemption, it is coupon_expired.
 Decision<CouponEvent> refund_whole(const CouponState& state, const RefundCoupon& c) {
   if (state.voided) return reject_for_status("coupon_not_redeemable", CouponStatus::void_);
+  if (state.status_at(c.now) == CouponStatus::expired)
+    return reject_for_status("coupon_expired", CouponStatus::expired);
   if (!state.unused()) {
     if (state.kind == CouponKind::balance)
       return reject("partial_refund_not_supported",
@@ -142,6 +145,14 @@ Decision<CouponEvent> Coupons::decide(const State& state, const Command& command
                                [&](const RefundCoupon& c) { return refund(state, c); },
                                [&](const ExpireCoupon& c) { return expire(state, c); }},
                     command);
+}
+
+std::optional<EarlierAppend> Coupons::repeats(const State& state, const Command& command) {
+  const auto* redeem = std::get_if<RedeemCoupon>(&command);
+  if (!redeem) return std::nullopt;
+  const auto done = state.redemption(redeem->store_id, redeem->transaction_id);
+  if (!done) return std::nullopt;
+  return EarlierAppend{done->version, done->version};
 }
 
 }  // namespace tally::commands::coupons

@@ -32,6 +32,7 @@ std::int64_t CouponState::redeemable_balance(Timestamp now) const {
 }
 
 CouponState evolve(CouponState state, const CouponEvent& event) {
+  ++state.version;
   std::visit(Overloaded{[&](const CouponIssued& e) {
                           state.issued = true;
                           state.kind = e.kind;
@@ -43,11 +44,11 @@ CouponState evolve(CouponState state, const CouponEvent& event) {
                         },
                         [&](const CouponRedeemed& e) {
                           state.balance -= e.amount;
-                          state.redemptions.add(e);
+                          state.redemptions.add(e, state.version);
                         },
                         [&](const CouponRedemptionRefunded& e) {
                           state.balance += e.amount;
-                          state.redemptions.add(e);
+                          state.redemptions.add(e, state.version);
                         },
                         [&](const CouponRefunded&) {
                           state.voided = true;

@@ -4,7 +4,7 @@ namespace tally::commands::coupons {
 namespace {
 
 const std::string& store_of(const auto& entry) {
-  return std::visit([](const auto& e) -> const std::string& { return e.store_id; }, entry);
+  return std::visit([](const auto& e) -> const std::string& { return e.store_id; }, entry.event);
 }
 
 }  // namespace
@@ -24,10 +24,10 @@ std::optional<Redemption> Redemptions::find(const std::string& store_id,
     if (i >= seen_) break;  // in log order: the rest came after this state
     const auto& entry = shared_->entries[i];
     if (store_of(entry) != store_id) continue;
-    if (const auto* r = std::get_if<CouponRedeemed>(&entry))
-      found = Redemption{*r, {}};
+    if (const auto* r = std::get_if<CouponRedeemed>(&entry.event))
+      found = Redemption{*r, entry.version, {}};
     else if (found)
-      found->reversal = std::get<CouponRedemptionRefunded>(entry);
+      found->reversal = std::get<CouponRedemptionRefunded>(entry.event);
   }
   return found;
 }
@@ -41,12 +41,12 @@ bool Redemptions::made_elsewhere(const std::string& store_id,
   return false;
 }
 
-void Redemptions::add(const CouponRedeemed& redeemed) {
-  append(redeemed, redeemed.transaction_id);
+void Redemptions::add(const CouponRedeemed& redeemed, std::uint64_t version) {
+  append({redeemed, version}, redeemed.transaction_id);
 }
 
-void Redemptions::add(const CouponRedemptionRefunded& reversal) {
-  append(reversal, reversal.transaction_id);
+void Redemptions::add(const CouponRedemptionRefunded& reversal, std::uint64_t version) {
+  append({reversal, version}, reversal.transaction_id);
 }
 
 void Redemptions::append(Entry entry, const std::string& transaction_id) {
@@ -56,7 +56,7 @@ void Redemptions::append(Entry entry, const std::string& transaction_id) {
     own->entries.assign(shared_->entries.begin(), shared_->entries.begin() + seen_);
     for (std::size_t i = 0; i < seen_; ++i)
       own->by_transaction[std::visit([](const auto& e) { return e.transaction_id; },
-                                     own->entries[i])]
+                                     own->entries[i].event)]
           .push_back(i);
     shared_ = std::move(own);
   }

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -22,6 +23,7 @@ namespace tally::commands::coupons {
 
 struct Redemption {
   CouponRedeemed redeemed;
+  std::uint64_t version = 0;                         // of its coupon.redeemed in the stream
   std::optional<CouponRedemptionRefunded> reversal;  // set once: a redemption reverses once
 };
 
@@ -34,11 +36,15 @@ class Redemptions {
   bool made_elsewhere(const std::string& store_id, const std::string& transaction_id) const;
   std::size_t size() const { return seen_; }  // redemptions and reversals seen
 
-  void add(const CouponRedeemed& redeemed);
-  void add(const CouponRedemptionRefunded& reversal);
+  // `version`: the event's in the coupon's stream.
+  void add(const CouponRedeemed& redeemed, std::uint64_t version);
+  void add(const CouponRedemptionRefunded& reversal, std::uint64_t version);
 
  private:
-  using Entry = std::variant<CouponRedeemed, CouponRedemptionRefunded>;
+  struct Entry {
+    std::variant<CouponRedeemed, CouponRedemptionRefunded> event;
+    std::uint64_t version;
+  };
   struct Shared {
     std::vector<Entry> entries;
     // By transaction id: the entries about it, at any store, in log order.

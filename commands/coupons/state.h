@@ -15,6 +15,7 @@ enum class CouponStatus { active, redeemed, exhausted, expired, void_ };
 std::string_view status_name(CouponStatus status);
 
 struct CouponState {
+  std::uint64_t version = 0;  // events folded: the stream's version
   bool issued = false;
   CouponKind kind = CouponKind::balance;
   std::int64_t face_value = 0;

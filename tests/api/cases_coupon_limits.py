@@ -9,8 +9,8 @@ import time
 
 import ctx
 from ctx import check, expect
-from domain_support import (issue, pos, post, product, rfc3339, run_threads, server_now, uid,
-                            wait_until)
+from domain_support import (FAR, issue, pos, post, product, rfc3339, run_threads, server_now,
+                            uid, wait_until)
 from support import Server, scratch_dir
 
 def test_throttle_after_20_failed_lookups():
@@ -149,6 +149,17 @@ def test_coupon_expiry_through_the_test_clock():
         rev = pos("refund", {"coupon_code": code, "transaction_id": "E1"}, a, s)
         expect(rev, 200)
         check(rev.json["coupon_status"] == "expired" and rev.json["remaining_balance"] == 50, rev)
+        # Unused again, but expired: its value is not paid out.
+        whole = pos("refund", {"coupon_code": code}, a, s)
+        expect(whole, 409, "coupon_expired")
+        check(whole.json["coupon_status"] == "expired", whole)
+        # Past the idempotency record's retention (30 days), a retried POS transaction still
+        # answers its redemption: same body and position, replayed.
+        post("/api/v1/admin/test-clock/advance", {"seconds": 31 * 86400}, a, s)
+        issue(server=s, token=a, kind="balance", face_value=1, expires_at=FAR)  # prunes after it
+        again = pos("redeem", {"coupon_code": code, "transaction_id": "E1", "amount": 5}, a, s)
+        expect(again, 200)
+        check(again.json == ok.json and again.header("Idempotent-Replayed") == "true", again)
         check(s.stop() == 0, "exit")
     finally:
         shutil.rmtree(root, ignore_errors=True)

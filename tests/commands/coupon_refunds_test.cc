@@ -96,6 +96,17 @@ TEST_CASE("an unused coupon refunded whole is void for good") {
   }
 }
 
+TEST_CASE("an expired coupon is not refunded whole: coupon_expired, recorded or not yet") {
+  for (const auto& issue : {issue_balance(1000), issue_voucher(500)}) {
+    const auto unused = apply({}, issue);
+    CHECK(rejection(unused, whole(kExpiry)) == "coupon_expired");
+    CHECK(rejected_with_status(unused, whole(kExpiry)) == "expired");
+    const auto expired = apply(unused, ExpireCoupon{"c1", kExpiry});
+    CHECK(rejection(expired, whole(kExpiry + 1h)) == "coupon_expired");
+    CHECK(apply(unused, whole(kExpiry - 1s)).voided);  // up to the instant it still is
+  }
+}
+
 TEST_CASE("a coupon whose redemptions were all reversed is unused again") {
   auto state = apply(apply({}, issue_balance(1000)), redeem("T1", 300));
   state = apply(state, reversal("T1"));

@@ -122,7 +122,19 @@ TEST_CASE("a retried redeem replays the first outcome under its (store, transact
   auto other_body = bus.execute(redeem("S1", "T1", 200), pos("S1", "T1", 200));
   REQUIRE_FALSE(other_body);
   CHECK(other_body.error().code == Code::idempotency_conflict);
-  CHECK(sum_redeemed(*log) == 300);
+  // After other redemptions, and with no record of the key (as after its retention): the
+  // same answer at the same position, replayed, also from a state folded afresh.
+  REQUIRE(bus.execute(redeem("S2", "T7", 100)));
+  CommandBus<Coupons> fresh(*log);
+  for (auto* b : {&bus, &fresh}) {
+    auto unkeyed = b->execute(redeem("S1", "T1", 300));
+    REQUIRE(unkeyed);
+    CHECK(unkeyed->replayed);
+    CHECK(unkeyed->first == first->first);
+    CHECK(unkeyed->last == first->last);
+    CHECK(unkeyed->answer == first->answer);
+  }
+  CHECK(sum_redeemed(*log) == 400);
 }
 
 TEST_CASE("a restarted bus folds the coupon from the log and keeps every rule") {

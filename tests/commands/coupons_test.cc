@@ -162,6 +162,13 @@ TEST_CASE("a retried POS transaction deducts nothing again and answers the first
   CHECK(answer(state, redeem("T1", 300))["remaining_balance"] == 700);
   // The same transaction id at another store is another transaction.
   CHECK(apply(state, redeem("T1", 300, "S2")).balance == 400);
+  // The retry names the redemption's append (issued 1, redeemed 2), even after others.
+  const auto later = apply(state, redeem("T2", 100));
+  const auto earlier = Coupons::repeats(later, redeem("T1", 300));
+  REQUIRE(earlier);
+  CHECK(earlier->first == 2);
+  CHECK(earlier->last == 2);
+  CHECK_FALSE(Coupons::repeats(later, redeem("T9", 1)));
 }
 
 TEST_CASE("a POS transaction retried with another body is idempotency_conflict") {
