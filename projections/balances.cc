@@ -1,5 +1,7 @@
 #include "projections/balances.h"
 
+#include <fmt/format.h>
+
 #include "core/proto_time.h"
 #include "projections/view_support.h"
 #include "tally/v1/events/coupons.pb.h"
@@ -128,7 +130,10 @@ Status issued(const eventstore::RecordedEvent& event, Rows& rows, const std::str
                   event.event_id};
   rows.put(coupon_key(id), to_row(c).dump());
   rows.put(left_key(id), to_left_row({c.balance}));
-  if (!c.customer_id.empty()) rows.put(owned_prefix(c.customer_id) + id, "");
+  // Keyed by position so a customer's coupons list in the order they were issued (api.md:
+  // lists go by time, then position); the row names the coupon.
+  if (!c.customer_id.empty())
+    rows.put(owned_prefix(c.customer_id) + fmt::format("{:016x}", event.position.value), id);
   return {};
 }
 
@@ -231,8 +236,8 @@ Result<std::vector<CouponBalance>> Balances::coupons_of(const View& view,
   auto owned = view.scan(prefix, SIZE_MAX);
   if (!owned) return tl::unexpected(owned.error());
   std::vector<CouponBalance> coupons;
-  for (const auto& [key, unused] : *owned) {
-    auto c = coupon(view, std::string_view(key).substr(prefix.size()));
+  for (const auto& [key, coupon_id] : *owned) {
+    auto c = coupon(view, coupon_id);
     if (!c) return tl::unexpected(c.error());
     if (*c) coupons.push_back(std::move(**c));
   }

@@ -4,8 +4,9 @@
 //
 // Rows: "coupon/<coupon_id>" -> JSON of what the issue fixed; "left/<coupon_id>" ->
 // "<balance>[ expired][ void]", the part later events change, kept apart so a redeem reads and
-// writes a few bytes instead of the whole coupon; "owned/<customer_id>/<coupon_id>" -> "" lists
-// a customer's coupons; "points/<customer_id>" -> the points, from customer.registered on.
+// writes a few bytes instead of the whole coupon; "owned/<customer_id>/<position>" ->
+// coupon_id lists a customer's coupons in issue order (position: 16 hex digits);
+// "points/<customer_id>" -> the points, from customer.registered on.
 // subject.erased removes the customer's points and owned rows (its coupons stay, as coupons).
 #pragma once
 
@@ -44,7 +45,7 @@ class Balances final : public Projection {
  public:
   std::string_view name() const override { return "balances"; }
   // 2: the changing part of a coupon moved to its own "left/" row.
-  std::uint32_t layout() const override { return 2; }
+  std::uint32_t layout() const override { return 3; }
   Status apply(const eventstore::RecordedEvent& event, Rows& rows) override;
 
   static Result<std::optional<CouponBalance>> coupon(const View& view, std::string_view coupon_id);

@@ -92,15 +92,16 @@ TEST_CASE("points follow earn, spend and forfeit; unknown customers have none") 
   CHECK_FALSE(Balances::points(f.view(), "C8").value());
 }
 
-TEST_CASE("a customer's coupons are the ones issued to them") {
+TEST_CASE("a customer's coupons are the ones issued to them, in the order they were issued") {
   Fixture f;
   f.coupon("c1", issued(CouponKind::balance, 10, "C9"));
-  f.coupon("c2", issued(CouponKind::exchange, 20, "C9"));
   f.coupon("c3", issued(CouponKind::balance, 30, "C99"));
   f.coupon("c4", issued(CouponKind::balance, 40));
+  f.coupon("a2", issued(CouponKind::exchange, 20, "C9"));  // an id before c1's, issued after
   auto mine = Balances::coupons_of(f.view(), "C9").value();
   REQUIRE(mine.size() == 2);
   CHECK(mine[0].coupon_id == "c1");
+  CHECK(mine[1].coupon_id == "a2");
   CHECK(mine[1].kind == "exchange");
   CHECK(Balances::coupons_of(f.view(), "C99").value().size() == 1);
   CHECK(Balances::coupons_of(f.view(), "C").value().empty());
