@@ -113,7 +113,13 @@ Status change(const eventstore::RecordedEvent& event, CustomerRow& c, Rows& rows
   } else if (event.type == "purchases.blocked") {
     c.status.purchases_blocked = true;
   } else if (event.type == "history.expired") {
+    auto m = payload_as<pb::HistoryExpired>(event);
+    if (!m) return tl::unexpected(m.error());
     c.status.history_expired = true;
+    // Expired early on an admin's request: the status says until when it really was visible.
+    const Timestamp at = from_proto_time(m->expired_at());
+    if (!c.status.history_visible_until || at < *c.status.history_visible_until)
+      c.status.history_visible_until = at;
     for (std::uint64_t n = 0; n < c.count; ++n) rows.erase(purchase_key(id, n));
   }
   return {};

@@ -48,6 +48,8 @@ struct PurchasePage {
 class PurchaseHistory final : public Projection {
  public:
   std::string_view name() const override { return "purchase_history"; }
+  // 2: history_visible_until is the instant an early expiry took effect.
+  std::uint32_t layout() const override { return 2; }
   Status apply(const eventstore::RecordedEvent& event, Rows& rows) override;
 
   static Result<std::optional<CustomerStatus>> status(const View& view,

@@ -77,8 +77,17 @@ TEST_CASE("history.expired removes the purchase rows and answers history_expired
   f.customer("C9", purchase("P1", 100), purchase("P2", 200), CustomerCancelled{kT0 + 1h, kUntil, 0},
              HistoryExpired{kT0 + 2h, true});
   CHECK(PurchaseHistory::purchases(f.view(), "C9", kT0 + 3h).value().refused == "history_expired");
-  CHECK(PurchaseHistory::status(f.view(), "C9").value()->history_expired);
+  const auto status = PurchaseHistory::status(f.view(), "C9").value().value();
+  CHECK(status.history_expired);
+  CHECK(status.history_visible_until == kT0 + 2h);  // expired early: not the year's end
   for (const auto& [key, value] : f.rows()) CHECK(key.rfind("purchase/", 0) != 0);
+}
+
+TEST_CASE("a history expired by the year keeps the year's end as visible until") {
+  Fixture f;
+  register_c9(f);
+  f.customer("C9", CustomerCancelled{kT0 + 1h, kUntil, 0}, HistoryExpired{kUntil, false});
+  CHECK(PurchaseHistory::status(f.view(), "C9").value()->history_visible_until == kUntil);
 }
 
 TEST_CASE("block_purchases shows in the status without a cancellation") {
