@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "core/numbers.h"
 
 namespace tally::projections {
@@ -66,9 +68,24 @@ Status Schedules::apply(const eventstore::RecordedEvent& event, Rows& rows) {
   return {};
 }
 
+std::string Schedules::cursor(const ScheduleItem& item) {
+  return due_text(item.due_at) + '.' + item.ref + '.' + item.kind;
+}
+
+std::optional<ScheduleItem> Schedules::parse_cursor(std::string_view text) {
+  const auto last_dot = text.rfind('.');
+  if (text.size() < 20 || text[16] != '.' || last_dot <= 17 || last_dot + 1 == text.size())
+    return std::nullopt;
+  auto due = parse_due(text.substr(0, 16));
+  if (!due) return std::nullopt;
+  return ScheduleItem{std::string(text.substr(last_dot + 1)), *due,
+                      std::string(text.substr(17, last_dot - 17))};
+}
+
 Result<std::vector<ScheduleItem>> Schedules::list(const View& view, const Query& query) {
   std::vector<ScheduleItem> items;
   std::string from = std::string(kDue) + (query.from ? due_text(*query.from) : std::string());
+  if (query.after) from = std::max(from, due_key(*query.after) + '\0');  // just past it
   const std::string to =
       query.to ? std::string(kDue) + due_text(*query.to) : eventstore::prefix_end(kDue);
   constexpr std::size_t kPage = 1000;

@@ -43,12 +43,18 @@ class Schedules final : public Projection {
 
   struct Query {
     std::optional<std::string> kind;
-    std::optional<Timestamp> from;  // inclusive
-    std::optional<Timestamp> to;    // exclusive
+    std::optional<Timestamp> from;      // inclusive
+    std::optional<Timestamp> to;        // exclusive
+    std::optional<ScheduleItem> after;  // a page's last item: the next page starts past it
     std::size_t limit = 100;
   };
   // Pending items of `view`, by due time then ref.
   static Result<std::vector<ScheduleItem>> list(const View& view, const Query& query);
+
+  // A page's `next` names its last item in URL-safe text: "<due>.<ref>.<kind>" (kinds and refs
+  // are ids, which have no '.'); parse_cursor reads it back, nullopt for anything else.
+  static std::string cursor(const ScheduleItem& item);
+  static std::optional<ScheduleItem> parse_cursor(std::string_view text);
 
  private:
   std::vector<std::pair<std::string, ScheduleRule>> rules_;

@@ -1,4 +1,5 @@
-// GET /api/v1/schedules (api.md, Schedules): operator and admin.
+// GET /api/v1/schedules (api.md, Schedules): operator and admin. Paged by `cursor`: a due time
+// is shared by many items (coupons issued together expire together), so `from` cannot page.
 #include "projections/schedules.h"
 
 #include <fmt/format.h>
@@ -31,16 +32,25 @@ Response list(const Request& request, const projections::View& view) {
   if (!to) return to_response(to.error());
   auto limit = query_limit(request);
   if (!limit) return to_response(limit.error());
+  if (const std::string* cursor = request.query_param("cursor")) {
+    query.after = projections::Schedules::parse_cursor(*cursor);
+    if (!query.after)
+      return to_response(Problem{"invalid_field", "cursor is not a page's next", "cursor"});
+  }
   query.from = *from;
   query.to = *to;
-  query.limit = *limit;
+  query.limit = *limit + 1;  // one more says whether a next page exists
   auto items = projections::Schedules::list(view, query);
   if (!items) return to_response(from_error(items.error()));
+  const bool more = items->size() > *limit;
+  if (more) items->pop_back();
   Json out = Json::array();
   for (const auto& item : *items)
     out.push_back(
         {{"kind", item.kind}, {"due_at", format_rfc3339(item.due_at)}, {"ref", item.ref}});
-  return success({{"items", std::move(out)}, {"as_of_position", view.position().value}});
+  Json body{{"items", std::move(out)}, {"as_of_position", view.position().value}};
+  if (more) body["next"] = projections::Schedules::cursor(items->back());
+  return success(std::move(body));
 }
 
 }  // namespace

@@ -5,7 +5,7 @@ cases_coupon_limits.py.
 Run by server_test.py; each test_* uses the shared server `ctx.F`."""
 import ctx
 from ctx import check, expect
-from domain_support import FAR, issue, pos, post, product, put, token, uid
+from domain_support import FAR, after_writes, issue, pos, post, product, put, token, uid
 
 def test_coupon_issue_and_products():
     a = ctx.F.admin
@@ -203,3 +203,25 @@ def test_coupon_roles_and_unknown_codes():
         expect(pos(path, {"coupon_code": code, "store_id": "no store"}), 400, "invalid_field",
                "store_id")
         expect(post("/api/v1/coupon/" + path, "{not json", ctx.F.keys["pos"]), 400, "invalid_json")
+
+
+def test_schedules_page_by_cursor_through_items_due_together():
+    # Coupons issued together expire together: one due time, more items than one page.
+    at = "2198-03-07T00:00:00Z"  # no other test's coupons expire then
+    for _ in range(5):
+        issue(kind="balance", face_value=10, expires_at=at)
+    a = ctx.F.admin
+    query = "/api/v1/schedules?kind=coupon_expiry&from=%s&to=%s&limit=2" % (at, at[:-1] + ".000001Z")
+    path, refs, pages = after_writes(query), [], 0
+    while True:
+        r = ctx.F.get(path, a)
+        expect(r, 200)
+        pages += 1
+        refs += [item["ref"] for item in r.json["items"]]
+        check(all(item["due_at"] == at for item in r.json["items"]), r)
+        if "next" not in r.json:
+            break
+        check(len(r.json["items"]) == 2 and pages < 10, r)
+        path = query + "&cursor=" + r.json["next"]
+    check(len(refs) == 5 and len(set(refs)) == 5 and refs == sorted(refs) and pages == 3, refs)
+    expect(ctx.F.get(query + "&cursor=nope", a), 400, "invalid_field", "cursor")
