@@ -28,19 +28,21 @@ std::string redeemed(const CouponState& after, const RedeemCoupon& c) {
                      r->redeemed.balance_after, json(c.transaction_id).dump());
 }
 
+// As the refund left the coupon, so a retry long after answers what the first was told.
 std::string refunded(const CouponState& after, const RefundCoupon& c) {
-  const std::string status(status_name(after.status_at(c.now)));
   if (!c.transaction_id)
     return json{{"refunded_amount", after.face_value},
                 {"remaining_balance", 0},
-                {"coupon_status", status},
+                {"coupon_status", status_name(after.status_at(c.now))},
                 {"message", "the unused coupon was refunded whole"}}
         .dump();
   const auto r = after.redemption(c.store_id, *c.transaction_id);
   if (!r || !r->reversal) return json::object().dump();
+  // A reversal leaves value on the coupon: active, unless it came after the expiry.
+  const bool expired = r->reversal->refunded_at >= after.expires_at;
   return json{{"refunded_amount", r->reversal->amount},
               {"remaining_balance", r->reversal->balance_after},
-              {"coupon_status", status},
+              {"coupon_status", expired ? "expired" : "active"},
               {"message", "the redemption was reversed"}}
       .dump();
 }

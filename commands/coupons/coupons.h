@@ -53,8 +53,8 @@ struct Coupons {
   }
   static Decision<Event> decide(const State& state, const Command& command);
   static std::string answer(const State& after, const Command& command);
-  // A retried POS transaction answers its redemption (same position, replayed), also once
-  // its idempotency record is pruned.
+  // A retried POS transaction or refund answers the first (same position, replayed), also
+  // once its idempotency record is pruned.
   static std::optional<EarlierAppend> repeats(const State& state, const Command& command);
   static eventstore::NewEvent encode(const Event& event) { return coupons::encode(event); }
   static Result<Event> decode(const eventstore::RecordedEvent& event) {

@@ -88,9 +88,13 @@ Decision<CouponEvent> reverse(const CouponState& state, const RefundCoupon& c,
       return reject("store_mismatch", "another store made this transaction");
     return reject("transaction_not_found", "no redemption " + transaction_id + " on this coupon");
   }
-  if (done->reversal)
+  if (done->reversal) {
+    // The same refund retried (its refund_id, or none both times) answers the first (§1
+    // Refund), also once the runtime's idempotency record is gone; any other is refused.
+    if (done->reversal->refund_id == c.refund_id) return Events{};
     return reject("transaction_already_refunded",
                   "transaction " + transaction_id + " was refunded already");
+  }
   const auto amount = done->redeemed.amount;
   return Events{CouponRedemptionRefunded{c.refund_id, c.store_id, transaction_id, amount,
                                          state.balance + amount, c.now}};
@@ -99,7 +103,12 @@ Decision<CouponEvent> reverse(const CouponState& state, const RefundCoupon& c,
 // domain.md §1 Refund: only an unused coupon is refunded whole, and it is void for good. An
 // expired one has no value left to pay out: like a redemption, it is coupon_expired.
 Decision<CouponEvent> refund_whole(const CouponState& state, const RefundCoupon& c) {
-  if (state.voided) return reject_for_status("coupon_not_redeemable", CouponStatus::void_);
+  if (state.voided) {
+    const auto& first = state.whole_refund;
+    if (first && first->store_id == c.store_id && first->refund_id == c.refund_id)
+      return Events{};  // the same refund retried: the first answers
+    return reject_for_status("coupon_not_redeemable", CouponStatus::void_);
+  }
   if (state.status_at(c.now) == CouponStatus::expired)
     return reject_for_status("coupon_expired", CouponStatus::expired);
   if (!state.unused()) {
@@ -148,11 +157,17 @@ Decision<CouponEvent> Coupons::decide(const State& state, const Command& command
 }
 
 std::optional<EarlierAppend> Coupons::repeats(const State& state, const Command& command) {
-  const auto* redeem = std::get_if<RedeemCoupon>(&command);
-  if (!redeem) return std::nullopt;
-  const auto done = state.redemption(redeem->store_id, redeem->transaction_id);
-  if (!done) return std::nullopt;
-  return EarlierAppend{done->version, done->version};
+  const auto at = [](std::uint64_t version) { return EarlierAppend{version, version}; };
+  if (const auto* redeem = std::get_if<RedeemCoupon>(&command)) {
+    const auto done = state.redemption(redeem->store_id, redeem->transaction_id);
+    if (done) return at(done->version);
+  } else if (const auto* refund = std::get_if<RefundCoupon>(&command)) {
+    if (!refund->transaction_id)
+      return state.whole_refund ? std::optional(at(state.whole_refund_version)) : std::nullopt;
+    const auto done = state.redemption(refund->store_id, *refund->transaction_id);
+    if (done && done->reversal) return at(done->reversal_version);
+  }
+  return std::nullopt;
 }
 
 }  // namespace tally::commands::coupons

@@ -50,9 +50,11 @@ CouponState evolve(CouponState state, const CouponEvent& event) {
                           state.balance += e.amount;
                           state.redemptions.add(e, state.version);
                         },
-                        [&](const CouponRefunded&) {
+                        [&](const CouponRefunded& e) {
                           state.voided = true;
                           state.balance = 0;
+                          state.whole_refund = e;
+                          state.whole_refund_version = state.version;
                         },
                         [&](const CouponExpired&) { state.expired = true; }},
              event);

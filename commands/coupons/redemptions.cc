@@ -26,8 +26,10 @@ std::optional<Redemption> Redemptions::find(const std::string& store_id,
     if (store_of(entry) != store_id) continue;
     if (const auto* r = std::get_if<CouponRedeemed>(&entry.event))
       found = Redemption{*r, entry.version, {}};
-    else if (found)
+    else if (found) {
       found->reversal = std::get<CouponRedemptionRefunded>(entry.event);
+      found->reversal_version = entry.version;
+    }
   }
   return found;
 }

@@ -25,6 +25,7 @@ struct Redemption {
   CouponRedeemed redeemed;
   std::uint64_t version = 0;                         // of its coupon.redeemed in the stream
   std::optional<CouponRedemptionRefunded> reversal;  // set once: a redemption reverses once
+  std::uint64_t reversal_version = 0;
 };
 
 class Redemptions {

@@ -25,6 +25,8 @@ struct CouponState {
   std::int64_t balance = 0;  // left to redeem: a voucher's face value until it is redeemed
   bool expired = false;      // coupon.expired recorded
   bool voided = false;       // refunded whole
+  std::optional<CouponRefunded> whole_refund;  // what voided it, at this version:
+  std::uint64_t whole_refund_version = 0;      // its retry answers it again
   // A POS transaction is the pair (store_id, transaction_id) (domain.md §1 Idempotency).
   Redemptions redemptions;
 

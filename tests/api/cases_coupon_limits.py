@@ -153,13 +153,16 @@ def test_coupon_expiry_through_the_test_clock():
         whole = pos("refund", {"coupon_code": code}, a, s)
         expect(whole, 409, "coupon_expired")
         check(whole.json["coupon_status"] == "expired", whole)
-        # Past the idempotency record's retention (30 days), a retried POS transaction still
-        # answers its redemption: same body and position, replayed.
+        # Past the idempotency records' retention (30 days), a retried POS transaction and a
+        # retried refund still answer the first: same body and position, replayed.
         post("/api/v1/admin/test-clock/advance", {"seconds": 31 * 86400}, a, s)
         issue(server=s, token=a, kind="balance", face_value=1, expires_at=FAR)  # prunes after it
         again = pos("redeem", {"coupon_code": code, "transaction_id": "E1", "amount": 5}, a, s)
         expect(again, 200)
         check(again.json == ok.json and again.header("Idempotent-Replayed") == "true", again)
+        again = pos("refund", {"coupon_code": code, "transaction_id": "E1"}, a, s)
+        expect(again, 200)
+        check(again.json == rev.json and again.header("Idempotent-Replayed") == "true", again)
         check(s.stop() == 0, "exit")
     finally:
         shutil.rmtree(root, ignore_errors=True)

@@ -60,6 +60,32 @@ TEST_CASE("a redemption is reversed once: transaction_already_refunded") {
   auto other = reversal("T1");
   other.refund_id = "R2";
   CHECK(rejection(state, other) == "transaction_already_refunded");
+  other.refund_id = "";
+  CHECK(rejection(state, other) == "transaction_already_refunded");
+}
+
+TEST_CASE("the same refund retried answers the first and names its append") {
+  // issued 1, redeemed 2, reversed 3, redeemed 4
+  auto state = apply(apply({}, issue_balance(1000)), redeem("T1", 300));
+  state = apply(state, reversal("T1"));
+  const auto first = answer(state, reversal("T1"));
+  state = apply(state, redeem("T2", 50));
+  auto again = Coupons::decide(state, reversal("T1", "S1", kExpiry + 1h));
+  REQUIRE(again);
+  CHECK(again->empty());
+  CHECK(answer(state, reversal("T1", "S1", kExpiry + 1h)) == first);  // "active", as then
+  const auto earlier = Coupons::repeats(state, reversal("T1"));
+  REQUIRE(earlier);
+  CHECK(earlier->first == 3);
+  CHECK(earlier->last == 3);
+  // A whole refund: by its store and refund id (none here) only.
+  auto unused = apply(apply({}, issue_voucher(500)), whole());
+  CHECK(Coupons::decide(unused, whole(kNow + 5h))->empty());
+  CHECK(Coupons::repeats(unused, whole())->last == 2);
+  CHECK(rejection(unused, RefundCoupon{"c1", "S2", "", {}, {}, kNow + 5h}) ==
+        "coupon_not_redeemable");
+  CHECK(rejection(unused, RefundCoupon{"c1", "S1", "R9", {}, {}, kNow + 5h}) ==
+        "coupon_not_redeemable");
 }
 
 TEST_CASE("reversing an unknown transaction is transaction_not_found") {
@@ -92,7 +118,7 @@ TEST_CASE("an unused coupon refunded whole is void for good") {
     CHECK(a["coupon_status"] == "void");
     CHECK(rejection(state, redeem("T1", 1)) == "coupon_not_redeemable");
     CHECK(rejected_with_status(state, redeem("T1", 1)) == "void");
-    CHECK(rejected_with_status(state, whole()) == "void");
+    CHECK(rejected_with_status(state, RefundCoupon{"c1", "S2", "", {}, {}, kNow + 3h}) == "void");
   }
 }
 
