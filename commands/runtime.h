@@ -13,6 +13,7 @@
 //   std::optional<EarlierAppend> repeats(const State&, const Command&)
 //                                               pure: for a command accepted without events,
 //                                               the append it answers again (a second cancel)
+//                                               or whose state it confirms (a second block)
 // and nothing else: no clock (time comes in the command), no I/O.
 //
 // CommandBus<D> loads a stream's state (cached; folded from the log on a miss), decides,
@@ -57,10 +58,12 @@ using Decision = tl::expected<std::vector<Event>, Rejection>;
 
 // Stream versions of an earlier append. A command the contract answers once for good (cancel
 // a membership) repeats it: the same positions, replayed, even after its idempotency record
-// was pruned. Positions are not the domain's to know, so it names versions.
+// was pruned. One that only confirms a state (block purchases twice) answers the append that
+// made it, not replayed (api.md). Positions are not the domain's to know, so it names versions.
 struct EarlierAppend {
   std::uint64_t first = 0;
   std::uint64_t last = 0;
+  bool replayed = true;
 };
 
 // What the edge knows about a command besides its body.
@@ -74,7 +77,8 @@ struct Context {
 
 struct Outcome {
   Position first;  // the positions written; of the original append on a replay. A command
-  Position last;   // accepted without events answers the stream's last position in both.
+  Position last;   // accepted without events answers the append it repeats (D::repeats), else
+                   // the position of the state it confirms, in both.
   bool replayed = false;
   std::string answer;
 };
@@ -148,15 +152,20 @@ class CommandBus {
     std::string stream;
     std::size_t shard = 0;
     std::size_t attempts = 0;
-    bool owns_key = false;         // registered its idempotency key as in flight
-    std::uint64_t generation = 0;  // of the cached state it was decided on
+    bool owns_key = false;          // registered its idempotency key as in flight
+    std::uint64_t generation = 0;   // of the cached state it was decided on
+    std::uint64_t appended_to = 0;  // the stream version its append ends at
   };
   struct Cached {
     State state{};
-    StreamVersion version;  // including appends still in flight
-    Position last;          // of the last event known committed
+    StreamVersion version;    // including appends still in flight
+    StreamVersion committed;  // of the last event known committed
+    Position last;            // of the last event known committed
     std::size_t pending = 0;
     std::uint64_t generation = 0;  // a state folded again is a new generation
+    // Commands accepted without events on a state whose appends were in flight, by the
+    // version they confirm: answered once it is committed (durable before acknowledged).
+    std::vector<std::pair<std::uint64_t, std::shared_ptr<Job>>> waiting;
   };
   struct InflightKey {
     std::string fingerprint;
@@ -204,19 +213,7 @@ class CommandBus {
                   std::move(decision.error().code)};
       return finish(job, tl::unexpected(std::move(error)));
     }
-    if (decision->empty()) {
-      ++accepted_;
-      Outcome outcome{cached.last, cached.last, false, D::answer(cached.state, job->command)};
-      if constexpr (requires { D::repeats(cached.state, job->command); })
-        if (auto earlier = D::repeats(cached.state, job->command)) {
-          auto placed = positions_of(job->stream, *earlier);
-          if (!placed) return finish(job, tl::unexpected(placed.error()));
-          outcome.first = placed->first;
-          outcome.last = placed->second;
-          outcome.replayed = true;
-        }
-      return finish(job, std::move(outcome));
-    }
+    if (decision->empty()) return confirm(job, cached);
     // The cached state moves on now, not on a copy: the next command is decided on it
     // without waiting for the sync, and if the append fails the entry is folded again.
     for (const auto& event : *decision) cached.state = D::evolve(std::move(cached.state), event);
@@ -239,6 +236,7 @@ class CommandBus {
     cached.version = StreamVersion(cached.version.value + decision->size());
     ++cached.pending;
     job->generation = cached.generation;
+    job->appended_to = cached.version.value;
     // Finished on the log's answering thread when the shard is free: it is awake already,
     // and waking the shard's thread for every commit cost more than the rest of the answer.
     log_.append_async(std::move(request), [this, job, answer = std::move(answer)](
@@ -249,6 +247,29 @@ class CommandBus {
     });
   }
 
+  // A command accepted without events: it confirms the state (or repeats an earlier append),
+  // so it is answered once what it confirms is durable.
+  void confirm(const std::shared_ptr<Job>& job, Cached& cached) {
+    std::optional<EarlierAppend> earlier;
+    if constexpr (requires { D::repeats(cached.state, job->command); })
+      earlier = D::repeats(cached.state, job->command);
+    const std::uint64_t confirms = earlier ? earlier->last : cached.version.value;
+    if (confirms > cached.committed.value) {
+      cached.waiting.emplace_back(confirms, job);  // run again when appended() commits it
+      return;
+    }
+    Outcome outcome{cached.last, cached.last, false, D::answer(cached.state, job->command)};
+    if (earlier) {
+      auto placed = positions_of(job->stream, *earlier);
+      if (!placed) return finish(job, tl::unexpected(placed.error()));
+      outcome.first = placed->first;
+      outcome.last = placed->second;
+      outcome.replayed = earlier->replayed;
+    }
+    ++(outcome.replayed ? replayed_ : accepted_);
+    finish(job, std::move(outcome));
+  }
+
   void appended(const std::shared_ptr<Job>& job, std::string answer,
                 Result<eventstore::AppendResult> result) {
     ShardState& shard = *shard_state_[job->shard];
@@ -256,12 +277,31 @@ class CommandBus {
     if (it != shard.cache.end() && it->second.generation != job->generation) it = shard.cache.end();
     if (it != shard.cache.end()) --it->second.pending;
     if (result && !result->replayed) {
-      if (it != shard.cache.end() && result->last > it->second.last) it->second.last = result->last;
+      std::vector<std::shared_ptr<Job>> due;
+      if (it != shard.cache.end()) {
+        Cached& cached = it->second;
+        if (result->last > cached.last) cached.last = result->last;
+        if (job->appended_to > cached.committed.value)
+          cached.committed = StreamVersion(job->appended_to);
+        std::erase_if(cached.waiting, [&](auto& w) {
+          if (w.first > cached.committed.value) return false;
+          due.push_back(std::move(w.second));
+          return true;
+        });
+      }
       ++accepted_;
-      return finish(job, Outcome{result->first, result->last, false, std::move(answer)});
+      finish(job, Outcome{result->first, result->last, false, std::move(answer)});
+      for (auto& waiting : due) run(waiting);
+      return;
     }
-    // Our events were not appended, so the state decided on is wrong: fold it again.
-    if (it != shard.cache.end()) shard.cache.erase(it);
+    // Our events were not appended, so the state decided on is wrong: fold it again, and
+    // decide again what waited on it.
+    std::vector<std::pair<std::uint64_t, std::shared_ptr<Job>>> waiting;
+    if (it != shard.cache.end()) {
+      waiting = std::move(it->second.waiting);
+      shard.cache.erase(it);
+    }
+    for (auto& w : waiting) run(w.second);
     if (result) {  // the log knew the key (another process, or a twin under another stream)
       ++replayed_;
       return finish(job, Outcome{result->first, result->last, true, std::move(result->outcome)});
@@ -291,6 +331,7 @@ class CommandBus {
         if (!event) return tl::unexpected(event.error());
         cached.state = D::evolve(std::move(cached.state), *event);
         cached.version = recorded.version;
+        cached.committed = recorded.version;
         cached.last = recorded.position;
       }
       if (events->size() < 1000) break;

@@ -44,7 +44,7 @@ struct CouponBalance {
 class Balances final : public Projection {
  public:
   std::string_view name() const override { return "balances"; }
-  // 2: the changing part of a coupon moved to its own "left/" row.
+  // 2: the changing part of a coupon moved to its own "left/" row; 3: owned rows by position.
   std::uint32_t layout() const override { return 3; }
   Status apply(const eventstore::RecordedEvent& event, Rows& rows) override;
 

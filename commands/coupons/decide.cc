@@ -100,8 +100,8 @@ Decision<CouponEvent> reverse(const CouponState& state, const RefundCoupon& c,
                                          state.balance + amount, c.now}};
 }
 
-// domain.md §1 Refund: only an unused coupon is refunded whole, and it is void for good. An
-// expired one has no value left to pay out: like a redemption, it is coupon_expired.
+// domain.md §1 Refund: only an unused coupon is refunded whole, and it is void for good. Also
+// after its expiry: the rule has no exception for it (coupon_expired is a redemption's).
 Decision<CouponEvent> refund_whole(const CouponState& state, const RefundCoupon& c) {
   if (state.voided) {
     const auto& first = state.whole_refund;
@@ -109,8 +109,6 @@ Decision<CouponEvent> refund_whole(const CouponState& state, const RefundCoupon&
       return Events{};  // the same refund retried: the first answers
     return reject_for_status("coupon_not_redeemable", CouponStatus::void_);
   }
-  if (state.status_at(c.now) == CouponStatus::expired)
-    return reject_for_status("coupon_expired", CouponStatus::expired);
   if (!state.unused()) {
     if (state.kind == CouponKind::balance)
       return reject("partial_refund_not_supported",

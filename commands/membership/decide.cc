@@ -114,14 +114,20 @@ Decision<MembershipEvent> Membership::decide(const State& state, const Command& 
 
 std::optional<EarlierAppend> Membership::repeats(const State& state, const Command& command) {
   const auto at = [](std::uint64_t first, std::uint64_t last) -> std::optional<EarlierAppend> {
-    if (first == 0) return std::nullopt;  // blocked or expired by no append of its own
+    if (first == 0) return std::nullopt;
     return EarlierAppend{first, last};
   };
   return std::visit(
       Overloaded{
           [&](const CancelMembership&) { return at(state.cancelled_from, state.cancelled_to); },
           [&](const ExpireHistory&) { return at(state.expired_at, state.expired_at); },
-          [&](const BlockPurchases&) { return at(state.blocked_at, state.blocked_at); },
+          [&](const BlockPurchases&) {
+            // Not a replay: it confirms the block, by an admin or by the cancellation.
+            const auto by = state.blocked_at ? state.blocked_at : state.cancelled_to;
+            auto made = at(by, by);
+            if (made) made->replayed = false;
+            return made;
+          },
           [&](const EraseCustomer&) { return at(state.erased_at, state.erased_at); },
           [](const auto&) { return std::optional<EarlierAppend>{}; }},
       command);

@@ -122,15 +122,16 @@ TEST_CASE("an unused coupon refunded whole is void for good") {
   }
 }
 
-TEST_CASE("an expired coupon is not refunded whole: coupon_expired, recorded or not yet") {
+TEST_CASE("an unused coupon is refunded whole after its expiry too, and is void") {
   for (const auto& issue : {issue_balance(1000), issue_voucher(500)}) {
-    const auto unused = apply({}, issue);
-    CHECK(rejection(unused, whole(kExpiry)) == "coupon_expired");
-    CHECK(rejected_with_status(unused, whole(kExpiry)) == "expired");
-    const auto expired = apply(unused, ExpireCoupon{"c1", kExpiry});
-    CHECK(rejection(expired, whole(kExpiry + 1h)) == "coupon_expired");
-    CHECK(apply(unused, whole(kExpiry - 1s)).voided);  // up to the instant it still is
+    const auto expired = apply(apply({}, issue), ExpireCoupon{"c1", kExpiry});
+    const auto refunded = apply(expired, whole(kExpiry + 1h));
+    CHECK(refunded.status_at(kExpiry + 1h) == CouponStatus::void_);
+    CHECK(answer(refunded, whole(kExpiry + 1h))["refunded_amount"] == issue.face_value);
   }
+  // A partly spent one is still no cash-out, expired or not.
+  auto spent = apply(apply({}, issue_balance(1000)), redeem("T1", 1));
+  CHECK(rejection(spent, whole(kExpiry + 1h)) == "partial_refund_not_supported");
 }
 
 TEST_CASE("a coupon whose redemptions were all reversed is unused again") {

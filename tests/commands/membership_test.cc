@@ -182,8 +182,15 @@ TEST_CASE("a repeated cancel, expiry, block or erasure names the append it answe
   check(ExpireHistory{"C9", kNow + 9h, {}}, 6, 6);
   check(BlockPurchases{"C9", kNow + 9h}, 3, 3);
   check(EraseCustomer{"C9", "again", kNow + 9h}, 7, 7);
-  // Blocked by the cancellation alone: no block of its own to answer again.
-  CHECK_FALSE(Membership::repeats(accept(member_with_100(), cancel()), BlockPurchases{"C9", kNow}));
+  CHECK(Membership::repeats(erased, cancel())->replayed);
+  // A second block confirms a state, it is no replay (api.md); blocked by the cancellation
+  // alone, it confirms the cancellation.
+  CHECK_FALSE(Membership::repeats(erased, BlockPurchases{"C9", kNow})->replayed);
+  const auto by_cancel =
+      Membership::repeats(accept(member_with_100(), cancel()), BlockPurchases{"C9", kNow});
+  REQUIRE(by_cancel);
+  CHECK(by_cancel->last == 4);  // registered 1, earned 2, forfeited 3, cancelled 4
+  CHECK_FALSE(by_cancel->replayed);
   CHECK_FALSE(Membership::repeats(erased, earn(1)));
 }
 

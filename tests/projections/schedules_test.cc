@@ -95,8 +95,9 @@ TEST_CASE("a cursor pages through items sharing one due time, each once, in orde
     CHECK(*page.after == items.back());
   }
   CHECK(seen == std::vector<std::string>{"z", "a", "b", "c", "d", "e"});
-  for (std::string_view bad : {"", "x", "0123456789abcdef", "0123456789abcdef.a",
-                               "0123456789abcdef..", "0123456789abcdeg.a.reset"})
+  for (std::string_view bad :
+       {"", "x", "0123456789abcdef", "0123456789abcdef.a", "0123456789abcdef..",
+        "0123456789abcdef..reset", "0123456789abcdef.abc.", "0123456789abcdeg.a.reset"})
     CHECK_FALSE(Schedules::parse_cursor(bad));
 }
 
