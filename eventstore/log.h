@@ -118,10 +118,11 @@ struct LogStats {
   static constexpr std::array<std::uint64_t, 11> kBatchEventsBounds{1,  2,   4,   8,   16,  32,
                                                                     64, 128, 256, 512, 1024};
 
-  std::uint64_t batches = 0;            // group commits made
-  std::uint64_t appends = 0;            // appends committed (replays not counted)
-  std::uint64_t events = 0;             // events committed
-  std::uint64_t sync_micros_total = 0;  // time spent in Write+fsync
+  std::uint64_t batches = 0;             // group commits made
+  std::uint64_t appends = 0;             // appends committed (replays not counted)
+  std::uint64_t events = 0;              // events committed
+  std::uint64_t sync_micros_total = 0;   // time spent in Write+fsync
+  std::uint64_t idempotency_pruned = 0;  // idempotency records dropped past the retention
   // Group commits by their Write+fsync time and by their events; per bucket, not cumulative.
   std::array<std::uint64_t, kSyncMicrosBounds.size() + 1> sync_micros_buckets{};
   std::array<std::uint64_t, kBatchEventsBounds.size() + 1> batch_events_buckets{};

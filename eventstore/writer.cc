@@ -356,7 +356,7 @@ Position Writer::wait_beyond(Position after, std::chrono::milliseconds timeout) 
 }
 
 LogStats Writer::stats() const {
-  LogStats s{0, appends_.load(), events_.load(), sync_micros_.load()};
+  LogStats s{0, appends_.load(), events_.load(), sync_micros_.load(), pruned_.load()};
   for (std::size_t i = 0; i < s.sync_micros_buckets.size(); ++i)
     s.sync_micros_buckets[i] = sync_buckets_[i].load(std::memory_order_relaxed);
   // Every group commit is in the batch-size histogram once: its count is the batches.
@@ -397,6 +397,7 @@ Result<std::size_t> Writer::prune_outcomes(Timestamp older_than, std::size_t max
   if (count == 0) return count;
   if (auto ok = rocks::check(db_.Write(rocksdb::WriteOptions(), &deletes), "pruning"); !ok)
     return tl::unexpected(ok.error());
+  pruned_ += count;
   return count;
 }
 

@@ -132,7 +132,7 @@ class Writer {
   mutable std::mutex head_mutex_;
   mutable std::condition_variable head_changed_;
 
-  std::atomic<std::uint64_t> appends_{0}, events_{0}, sync_micros_{0};
+  std::atomic<std::uint64_t> appends_{0}, events_{0}, sync_micros_{0}, pruned_{0};
   std::array<std::atomic<std::uint64_t>, LogStats::kSyncMicrosBounds.size() + 1> sync_buckets_{};
   std::array<std::atomic<std::uint64_t>, LogStats::kBatchEventsBounds.size() + 1> batch_buckets_{};
   std::thread committer_;

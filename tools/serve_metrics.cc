@@ -16,6 +16,9 @@ void add_serve_metrics(api::Metrics& metrics, const eventstore::Log& log,
     w.family("tally_log_events_total", "counter",
              "Events committed; over tally_log_batches_total, the mean batch size");
     w.sample("tally_log_events_total", {}, double(s.events));
+    w.family("tally_idempotency_pruned_total", "counter",
+             "Idempotency records dropped after their retention");
+    w.sample("tally_idempotency_pruned_total", {}, double(s.idempotency_pruned));
     std::vector<double> bounds;
     for (auto micros : eventstore::LogStats::kSyncMicrosBounds)
       bounds.push_back(double(micros) / 1e6);

@@ -157,6 +157,13 @@ def test_coupon_expiry_through_the_test_clock():
         # retried refund still answer the first: same body and position, replayed.
         post("/api/v1/admin/test-clock/advance", {"seconds": 31 * 86400}, a, s)
         issue(server=s, token=a, kind="balance", face_value=1, expires_at=FAR)  # prunes after it
+
+        def pruned():
+            m = s.request("GET", "/metrics").raw
+            return any(line.startswith("tally_idempotency_pruned_total ") and
+                       float(line.split()[1]) > 0 for line in m.splitlines())
+
+        wait_until(pruned, "the records past the retention were pruned")
         again = pos("redeem", {"coupon_code": code, "transaction_id": "E1", "amount": 5}, a, s)
         expect(again, 200)
         check(again.json == ok.json and again.header("Idempotent-Replayed") == "true", again)

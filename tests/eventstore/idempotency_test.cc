@@ -105,6 +105,7 @@ TEST_CASE("idempotency records are kept for the retention, then pruned") {
 
   clock.advance(std::chrono::minutes(2));  // "old" is now past 30 days, "newer" is 10 days
   CHECK(log->prune_idempotency().value() == 1);
+  CHECK(log->stats().idempotency_pruned == 1);
   CHECK(log->find_outcome("old").value() == std::nullopt);
   CHECK(log->find_outcome("newer").value().has_value());
   auto fresh = log->append(keyed("old", "another-body"));
