@@ -10,7 +10,7 @@ import time
 import ctx
 from ctx import check, expect
 from domain_support import (FAR, issue, pos, post, product, rfc3339, run_threads, server_now,
-                            uid, wait_until)
+                            uid, wait_pruned, wait_until)
 from support import Server, scratch_dir
 
 def test_throttle_after_20_failed_lookups():
@@ -157,13 +157,7 @@ def test_coupon_expiry_through_the_test_clock():
         # retried refund still answer the first: same body and position, replayed.
         post("/api/v1/admin/test-clock/advance", {"seconds": 31 * 86400}, a, s)
         issue(server=s, token=a, kind="balance", face_value=1, expires_at=FAR)  # prunes after it
-
-        def pruned():
-            m = s.request("GET", "/metrics").raw
-            return any(line.startswith("tally_idempotency_pruned_total ") and
-                       float(line.split()[1]) > 0 for line in m.splitlines())
-
-        wait_until(pruned, "the records past the retention were pruned")
+        wait_pruned(s)
         again = pos("redeem", {"coupon_code": code, "transaction_id": "E1", "amount": 5}, a, s)
         expect(again, 200)
         check(again.json == ok.json and again.header("Idempotent-Replayed") == "true", again)

@@ -7,7 +7,8 @@ import os
 import shutil
 
 import ctx
-from domain_support import FAR, after_writes, post, rfc3339, server_now, token, uid, wait_until
+from domain_support import (FAR, after_writes, post, rfc3339, server_now, token, uid,
+                            wait_pruned, wait_until)
 from ctx import JWT_SECRET, check, expect
 from support import Server, jwt_hs256, scratch_dir
 
@@ -265,6 +266,7 @@ def test_history_year_rule_through_the_test_clock_and_rebuilds():
                                      token=a).json["items"] == [], "the item left the schedules")
         # Long past the idempotency record's retention (30 days), and after the expiry was
         # appended, a second cancel still answers the first: same body and position, replayed.
+        wait_pruned(s)
         again = cpost("Y1", "cancel", {}, a, s)
         expect(again, 200)
         check(again.json == c.json and again.header("Idempotent-Replayed") == "true", again)

@@ -85,6 +85,15 @@ def pos(path, body, token=None, server=None, **kw):
     return post("/api/v1/coupon/" + path, body, token or ctx.F.keys["pos"], server, **kw)
 
 
+def wait_pruned(server):
+    """Waits until `server` pruned idempotency records past their retention."""
+    def pruned():
+        m = server.request("GET", "/metrics").raw
+        return any(line.startswith("tally_idempotency_pruned_total ") and
+                   float(line.split()[1]) > 0 for line in m.splitlines())
+    wait_until(pruned, "the records past the retention were pruned")
+
+
 def wait_until(f, what, timeout=10):
     deadline = time.time() + timeout
     while time.time() < deadline:
