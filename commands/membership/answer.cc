@@ -43,7 +43,11 @@ std::string Membership::answer(const State& after, const Command& command) {
                  [&](const EarnPoints&) { return points.dump(); },
                  [&](const SpendPoints&) { return points.dump(); },
                  [&](const RecordPurchase& c) {
-                   return json{{"purchase_id", c.purchase_id}, {"points", after.points}}.dump();
+                   // As the purchase left them: a retry long after is told the same.
+                   const auto* p = after.purchase(c.purchase_id);
+                   return json{{"purchase_id", c.purchase_id},
+                               {"points", p ? p->points_after : after.points}}
+                       .dump();
                  },
                  [&](const CancelMembership&) { return cancelled(after); },
                  [&](const ExpireHistory&) {

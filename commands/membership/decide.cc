@@ -50,8 +50,9 @@ bool valid_items(const std::vector<PurchaseItem>& items) {
 
 Decision<MembershipEvent> purchase(const MembershipState& state, const RecordPurchase& c) {
   if (auto no = member_check(state, false)) return tl::unexpected(*no);
-  if (const auto* done = state.purchase(c.purchase_id)) {
-    if (done->items == c.items && done->amount == c.amount && done->points_used == c.points_used)
+  if (const auto* recorded = state.purchase(c.purchase_id)) {
+    const auto& done = recorded->purchase;
+    if (done.items == c.items && done.amount == c.amount && done.points_used == c.points_used)
       return Events{};  // a retry: recorded once, answered again
     return reject("idempotency_conflict", "purchase " + c.purchase_id + " was another purchase");
   }
@@ -119,6 +120,10 @@ std::optional<EarlierAppend> Membership::repeats(const State& state, const Comma
   };
   return std::visit(
       Overloaded{
+          [&](const RecordPurchase& c) {
+            const auto* p = state.purchase(c.purchase_id);
+            return p ? at(p->first, p->last) : std::nullopt;
+          },
           [&](const CancelMembership&) { return at(state.cancelled_from, state.cancelled_to); },
           [&](const ExpireHistory&) { return at(state.expired_at, state.expired_at); },
           [&](const BlockPurchases&) {

@@ -42,9 +42,10 @@ struct Membership {
   }
   static Decision<Event> decide(const State& state, const Command& command);
   static std::string answer(const State& after, const Command& command);
-  // A second cancel, purchases/expire or erasure answers the first append, replayed (api.md
-  // Membership, erasure.h), also once its idempotency record is pruned; a second block answers
-  // the append that blocked purchases, not replayed (api.md: it confirms a state).
+  // A retried purchase, a second cancel, purchases/expire or erasure answers the first append,
+  // replayed (api.md Membership, erasure.h), also once its idempotency record is pruned; a
+  // second block answers the append that blocked purchases, not replayed (api.md: it confirms
+  // a state).
   static std::optional<EarlierAppend> repeats(const State& state, const Command& command);
   static eventstore::NewEvent encode(const Event& event) { return membership::encode(event); }
   static Result<Event> decode(const eventstore::RecordedEvent& event) {

@@ -10,6 +10,14 @@
 
 namespace tally::commands::membership {
 
+// A purchase as a retry must answer it: its append's stream versions and the points after it.
+struct RecordedPurchase {
+  PurchaseRecorded purchase;
+  std::uint64_t first = 0;  // purchase.recorded
+  std::uint64_t last = 0;   // its points.spent, if it used points
+  std::int64_t points_after = 0;
+};
+
 struct MembershipState {
   std::uint64_t version = 0;  // events folded: the stream's version
   bool registered = false;
@@ -27,10 +35,10 @@ struct MembershipState {
   // By purchase_id: a purchase is recorded once; a retry answers the first (domain.md §0).
   // Shared and copied on write: the runtime copies the state for every command it decides,
   // points changes included, while purchases change it far less often.
-  std::shared_ptr<const std::map<std::string, PurchaseRecorded>> purchases;
+  std::shared_ptr<const std::map<std::string, RecordedPurchase>> purchases;
 
   bool cancelled() const { return cancellation.has_value(); }
-  const PurchaseRecorded* purchase(const std::string& purchase_id) const;
+  const RecordedPurchase* purchase(const std::string& purchase_id) const;
 };
 
 MembershipState evolve(MembershipState state, const MembershipEvent& event);

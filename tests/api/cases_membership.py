@@ -225,8 +225,9 @@ def test_history_year_rule_through_the_test_clock_and_rebuilds():
                    "--jwt-secret-file", ctx.F.secret_file).start()
         a = s.admin_key()
         expect(register("Y1", a, s), 201)
-        expect(cpost("Y1", "purchases", {"purchase_id": "p1", "items": [item()], "amount": 5},
-                     a, s), 201)
+        bought = cpost("Y1", "purchases", {"purchase_id": "p1", "items": [item()], "amount": 5},
+                       a, s)
+        expect(bought, 201)
         c = cpost("Y1", "cancel", {}, a, s)
         expect(c, 200)
         q = "?min_position=%d" % c.json["position"]
@@ -270,6 +271,10 @@ def test_history_year_rule_through_the_test_clock_and_rebuilds():
         again = cpost("Y1", "cancel", {}, a, s)
         expect(again, 200)
         check(again.json == c.json and again.header("Idempotent-Replayed") == "true", again)
+        again = cpost("Y1", "purchases", {"purchase_id": "p1", "items": [item()], "amount": 5},
+                      a, s)
+        expect(again, 201)
+        check(again.json == bought.json and again.header("Idempotent-Replayed") == "true", again)
         check(s.stop() == 0, "exit")
     finally:
         shutil.rmtree(root, ignore_errors=True)

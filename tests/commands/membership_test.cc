@@ -124,6 +124,26 @@ TEST_CASE("a retried purchase is recorded once; another body is idempotency_conf
   CHECK(state.purchase("P1"));
 }
 
+TEST_CASE("a retried purchase answers as the purchase left the points, at its own append") {
+  // registered 1, earned 2; P1 recorded 3 and its points spent 4; P2 recorded 5; earned 6
+  auto state = accept(member_with_100(), buy("P1", 1200, 30));
+  const auto first = answer(state, buy("P1", 1200, 30));
+  CHECK(first["points"] == 70);
+  state = accept(accept(state, buy("P2")), earn(5));
+  CHECK(answer(state, buy("P1", 1200, 30)) == first);
+  const auto p1 = Membership::repeats(state, buy("P1", 1200, 30));
+  REQUIRE(p1);
+  CHECK(p1->first == 3);
+  CHECK(p1->last == 4);
+  CHECK(p1->replayed);
+  const auto p2 = Membership::repeats(state, buy("P2"));
+  REQUIRE(p2);
+  CHECK(p2->first == 5);
+  CHECK(p2->last == 5);
+  CHECK(answer(state, buy("P2"))["points"] == 70);
+  CHECK_FALSE(Membership::repeats(state, buy("P3")));
+}
+
 TEST_CASE("cancelling forfeits every point in one points.forfeited event") {
   auto events = Membership::decide(member_with_100(), cancel());
   REQUIRE(events);
