@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds everything and runs every test through CTest; then builds
-# core and eventstore with AddressSanitizer + UndefinedBehaviorSanitizer and runs their tests.
+# core, eventstore and commands with AddressSanitizer + UndefinedBehaviorSanitizer and runs
+# their tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh
