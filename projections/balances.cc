@@ -1,7 +1,5 @@
 #include "projections/balances.h"
 
-#include <fmt/format.h>
-
 #include "core/proto_time.h"
 #include "projections/view_support.h"
 #include "tally/v1/events/coupons.pb.h"
@@ -133,7 +131,7 @@ Status issued(const eventstore::RecordedEvent& event, Rows& rows, const std::str
   // Keyed by position so a customer's coupons list in the order they were issued (api.md:
   // lists go by time, then position); the row names the coupon.
   if (!c.customer_id.empty())
-    rows.put(owned_prefix(c.customer_id) + fmt::format("{:016x}", event.position.value), id);
+    rows.put(owned_prefix(c.customer_id) + views::position_key(event.position), id);
   return {};
 }
 

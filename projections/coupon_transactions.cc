@@ -19,8 +19,8 @@ std::string coupon_prefix(std::string_view coupon_id) {
 // json::dump gives (keys sorted): a redeem's row cost more to build as a json object than
 // the rest of this model's work.
 void put(Rows& rows, const eventstore::RecordedEvent& event, const CouponTransaction& t) {
-  std::string key = coupon_prefix(views::id_of(event.stream)) + views::time_key(t.at) +
-                    fmt::format("/{:016x}", event.position.value);
+  std::string key = coupon_prefix(views::id_of(event.stream)) + views::time_key(t.at) + '/' +
+                    views::position_key(event.position);
   rows.add(std::move(key), fmt::format(R"({{"amount":{},"at":{},"product_id":{},"store_id":{},)"
                                        R"("transaction_id":{},"type":{}}})",
                                        t.amount, views::micros(t.at), json_quoted(t.product_id),

@@ -44,6 +44,11 @@ inline std::string time_key(Timestamp t) {
   return fmt::format("{:016x}", biased);
 }
 
+// A log position as 16 hex digits: sorts as positions do, so rows keyed by it list in log order.
+inline std::string position_key(Position position) {
+  return fmt::format("{:016x}", position.value);
+}
+
 inline std::int64_t micros(Timestamp t) {
   return t.time_since_epoch().count();
 }

@@ -6,6 +6,7 @@
 
 #include "commands/coupons/coupons.h"
 #include "commands/overloaded.h"
+#include "core/json_text.h"
 
 namespace tally::commands::coupons {
 namespace {
@@ -25,7 +26,7 @@ std::string redeemed(const CouponState& after, const RedeemCoupon& c) {
   return fmt::format(R"({{"coupon_status":"{}","message":"redeemed","redeemed_amount":{},)"
                      R"("remaining_balance":{},"transaction_id":{}}})",
                      status_after(after, r->redeemed), r->redeemed.amount,
-                     r->redeemed.balance_after, json(c.transaction_id).dump());
+                     r->redeemed.balance_after, json_quoted(c.transaction_id));
 }
 
 // As the refund left the coupon, so a retry long after answers what the first was told.

@@ -103,9 +103,9 @@ Decision<CouponEvent> reverse(const CouponState& state, const RefundCoupon& c,
 // domain.md §1 Refund: only an unused coupon is refunded whole, and it is void for good. Also
 // after its expiry: the rule has no exception for it (coupon_expired is a redemption's).
 Decision<CouponEvent> refund_whole(const CouponState& state, const RefundCoupon& c) {
-  if (state.voided) {
-    const auto& first = state.whole_refund;
-    if (first && first->store_id == c.store_id && first->refund_id == c.refund_id)
+  if (state.voided()) {
+    const auto& first = *state.whole_refund;
+    if (first.store_id == c.store_id && first.refund_id == c.refund_id)
       return Events{};  // the same refund retried: the first answers
     return reject_for_status("coupon_not_redeemable", CouponStatus::void_);
   }
@@ -129,7 +129,7 @@ Decision<CouponEvent> refund(const CouponState& state, const RefundCoupon& c) {
 Decision<CouponEvent> expire(const CouponState& state, const ExpireCoupon& c) {
   if (!state.issued) return reject("coupon_not_found", "no such coupon");
   if (c.due < state.expires_at) return reject("expiry_not_due", "the coupon expires later");
-  if (state.expired || state.voided) return Events{};  // nothing left to expire
+  if (state.expired || state.voided()) return Events{};  // nothing left to expire
   return Events{CouponExpired{state.expires_at}};
 }
 

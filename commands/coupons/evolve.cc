@@ -20,7 +20,7 @@ std::string_view status_name(CouponStatus status) {
 }
 
 CouponStatus CouponState::status_at(Timestamp now) const {
-  if (voided) return CouponStatus::void_;
+  if (voided()) return CouponStatus::void_;
   if (expired || now >= expires_at) return CouponStatus::expired;
   if (balance > 0) return CouponStatus::active;
   return kind == CouponKind::exchange ? CouponStatus::redeemed : CouponStatus::exhausted;
@@ -28,7 +28,7 @@ CouponStatus CouponState::status_at(Timestamp now) const {
 
 std::int64_t CouponState::redeemable_balance(Timestamp now) const {
   if (kind == CouponKind::exchange) return status_at(now) == CouponStatus::active ? balance : 0;
-  return voided ? 0 : balance;
+  return voided() ? 0 : balance;
 }
 
 CouponState evolve(CouponState state, const CouponEvent& event) {
@@ -51,7 +51,6 @@ CouponState evolve(CouponState state, const CouponEvent& event) {
                           state.redemptions.add(e, state.version);
                         },
                         [&](const CouponRefunded& e) {
-                          state.voided = true;
                           state.balance = 0;
                           state.whole_refund = e;
                           state.whole_refund_version = state.version;

@@ -24,7 +24,6 @@ struct CouponState {
   std::string customer_id;
   std::int64_t balance = 0;  // left to redeem: a voucher's face value until it is redeemed
   bool expired = false;      // coupon.expired recorded
-  bool voided = false;       // refunded whole
   std::optional<CouponRefunded> whole_refund;  // what voided it, at this version:
   std::uint64_t whole_refund_version = 0;      // its retry answers it again
   // A POS transaction is the pair (store_id, transaction_id) (domain.md §1 Idempotency).
@@ -39,6 +38,7 @@ struct CouponState {
   // active, else 0.
   std::int64_t redeemable_balance(Timestamp now) const;
   bool unused() const { return balance == face_value; }
+  bool voided() const { return whole_refund.has_value(); }  // refunded whole
   std::optional<Redemption> redemption(const std::string& store_id,
                                        const std::string& transaction_id) const {
     return redemptions.find(store_id, transaction_id);

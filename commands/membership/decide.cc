@@ -79,7 +79,7 @@ Decision<MembershipEvent> cancel(const MembershipState& state, const CancelMembe
 Decision<MembershipEvent> expire_history(const MembershipState& state, const ExpireHistory& c) {
   if (auto no = member_check(state, false)) return tl::unexpected(*no);
   if (!state.cancelled()) return reject("customer_not_cancelled", "the customer is a member");
-  if (state.history_expired) return Events{};
+  if (state.history_expired()) return Events{};
   if (c.due && *c.due < state.cancellation->history_visible_until)
     return reject("history_not_due", "the history is visible until later");
   return Events{HistoryExpired{c.due.value_or(c.now), !c.due}};
@@ -115,20 +115,21 @@ Decision<MembershipEvent> Membership::decide(const State& state, const Command& 
 
 std::optional<EarlierAppend> Membership::repeats(const State& state, const Command& command) {
   const auto at = [](std::uint64_t first, std::uint64_t last) -> std::optional<EarlierAppend> {
-    if (first == 0) return std::nullopt;
+    if (last == 0) return std::nullopt;  // no such append
     return EarlierAppend{first, last};
   };
   return std::visit(
       Overloaded{
           [&](const RecordPurchase& c) {
             const auto* p = state.purchase(c.purchase_id);
-            return p ? at(p->first, p->last) : std::nullopt;
+            if (!p) return std::optional<EarlierAppend>{};
+            return at(p->version, p->version + (p->purchase.points_used > 0));
           },
-          [&](const CancelMembership&) { return at(state.cancelled_from, state.cancelled_to); },
+          [&](const CancelMembership&) { return at(state.cancelled_at - 1, state.cancelled_at); },
           [&](const ExpireHistory&) { return at(state.expired_at, state.expired_at); },
           [&](const BlockPurchases&) {
             // Not a replay: it confirms the block, by an admin or by the cancellation.
-            const auto by = state.blocked_at ? state.blocked_at : state.cancelled_to;
+            const auto by = state.blocked_at ? state.blocked_at : state.cancelled_at;
             auto made = at(by, by);
             if (made) made->replayed = false;
             return made;

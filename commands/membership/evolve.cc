@@ -25,41 +25,34 @@ const RecordedPurchase* MembershipState::purchase(const std::string& purchase_id
 
 MembershipState evolve(MembershipState state, const MembershipEvent& event) {
   ++state.version;
-  std::visit(
-      Overloaded{[&](const CustomerRegistered&) { state.registered = true; },
-                 [&](const PointsEarned& e) { state.points += e.amount; },
-                 [&](const PointsSpent& e) { state.points -= e.amount; },
-                 [&](const PointsForfeited& e) {
-                   state.points -= e.amount;
-                   state.cancelled_from = state.version;
-                 },
-                 [&](const PurchaseRecorded& e) {
-                   auto next = state.purchases ? std::make_shared<Purchases>(*state.purchases)
-                                               : std::make_shared<Purchases>();
-                   // decide appends the points it used right after it (decide.cc).
-                   const bool spends = e.points_used > 0;
-                   (*next)[e.purchase_id] = RecordedPurchase{
-                       e, state.version, state.version + spends, state.points - e.points_used};
-                   state.purchases = std::move(next);
-                 },
-                 [&](const CustomerCancelled& e) {
-                   state.cancellation = e;
-                   state.cancelled_to = state.version;
-                   state.purchases_blocked = true;
-                 },
-                 [&](const PurchasesBlocked&) {
-                   state.purchases_blocked = true;
-                   state.blocked_at = state.version;
-                 },
-                 [&](const HistoryExpired&) {
-                   state.history_expired = true;
-                   state.expired_at = state.version;
-                 },
-                 [&](const SubjectErased& e) {
-                   state.erasure = e;
-                   state.erased_at = state.version;
-                 }},
-      event);
+  std::visit(Overloaded{[&](const CustomerRegistered&) { state.registered = true; },
+                        [&](const PointsEarned& e) { state.points += e.amount; },
+                        [&](const PointsSpent& e) { state.points -= e.amount; },
+                        [&](const PointsForfeited& e) { state.points -= e.amount; },
+                        [&](const PurchaseRecorded& e) {
+                          auto next = state.purchases
+                                          ? std::make_shared<Purchases>(*state.purchases)
+                                          : std::make_shared<Purchases>();
+                          // decide appends the points it used right after it (decide.cc).
+                          (*next)[e.purchase_id] =
+                              RecordedPurchase{e, state.version, state.points - e.points_used};
+                          state.purchases = std::move(next);
+                        },
+                        [&](const CustomerCancelled& e) {
+                          state.cancellation = e;
+                          state.cancelled_at = state.version;
+                          state.purchases_blocked = true;
+                        },
+                        [&](const PurchasesBlocked&) {
+                          state.purchases_blocked = true;
+                          state.blocked_at = state.version;
+                        },
+                        [&](const HistoryExpired&) { state.expired_at = state.version; },
+                        [&](const SubjectErased& e) {
+                          state.erasure = e;
+                          state.erased_at = state.version;
+                        }},
+             event);
   return state;
 }
 

@@ -10,11 +10,10 @@
 
 namespace tally::commands::membership {
 
-// A purchase as a retry must answer it: its append's stream versions and the points after it.
+// A purchase as a retry must answer it: where it was appended and the points after it.
 struct RecordedPurchase {
   PurchaseRecorded purchase;
-  std::uint64_t first = 0;  // purchase.recorded
-  std::uint64_t last = 0;   // its points.spent, if it used points
+  std::uint64_t version = 0;  // of purchase.recorded; its points.spent, if any, comes next
   std::int64_t points_after = 0;
 };
 
@@ -24,13 +23,11 @@ struct MembershipState {
   std::int64_t points = 0;
   std::optional<CustomerCancelled> cancellation;
   // Where the answers given once for good were appended: a repeat answers them again.
-  std::uint64_t cancelled_from = 0;  // the points.forfeited of the cancellation
-  std::uint64_t cancelled_to = 0;    // its customer.cancelled
-  std::uint64_t blocked_at = 0;      // purchases.blocked by an admin
-  std::uint64_t expired_at = 0;      // history.expired
-  std::uint64_t erased_at = 0;       // subject.erased
-  bool purchases_blocked = false;    // by an admin, or by the cancellation
-  bool history_expired = false;
+  std::uint64_t cancelled_at = 0;        // customer.cancelled, right after its points.forfeited
+  std::uint64_t blocked_at = 0;          // purchases.blocked by an admin
+  std::uint64_t expired_at = 0;          // history.expired
+  std::uint64_t erased_at = 0;           // subject.erased
+  bool purchases_blocked = false;        // by an admin, or by the cancellation
   std::optional<SubjectErased> erasure;  // the customer is gone for every command but erase
   // By purchase_id: a purchase is recorded once; a retry answers the first (domain.md §0).
   // Shared and copied on write: the runtime copies the state for every command it decides,
@@ -38,6 +35,7 @@ struct MembershipState {
   std::shared_ptr<const std::map<std::string, RecordedPurchase>> purchases;
 
   bool cancelled() const { return cancellation.has_value(); }
+  bool history_expired() const { return expired_at != 0; }
   const RecordedPurchase* purchase(const std::string& purchase_id) const;
 };
 

@@ -137,7 +137,7 @@ TEST_CASE("an unused coupon is refunded whole after its expiry too, and is void"
 TEST_CASE("a coupon whose redemptions were all reversed is unused again") {
   auto state = apply(apply({}, issue_balance(1000)), redeem("T1", 300));
   state = apply(state, reversal("T1"));
-  CHECK(apply(state, whole()).voided);
+  CHECK(apply(state, whole()).voided());
 }
 
 TEST_CASE("a used voucher is not refunded whole: coupon_not_redeemable with its status") {

@@ -228,7 +228,7 @@ TEST_CASE("the process expires the history at the year's end, not before") {
   const auto item = DueItem{std::string(kHistoryExpiryKind), until - 1s, "C9"};
   CHECK(rejection(cancelled, Membership::on_due(item)) == "history_not_due");
   const auto expired = accept(cancelled, Membership::on_due(DueItem{item.kind, until, "C9"}));
-  CHECK(expired.history_expired);
+  CHECK(expired.history_expired());
   auto again = Membership::decide(expired, Membership::on_due(DueItem{item.kind, until, "C9"}));
   REQUIRE(again);
   CHECK(again->empty());
