@@ -15,16 +15,19 @@ struct Operation {
   std::string_view summary;
   int success;
   bool auth = true;
-  std::string_view query = "";  // query parameters, comma-separated (GETs add min_position)
+  std::string_view query = "";  // query parameters, comma-separated (GETs add min_position,
+                                // the POST look-ups name it)
 };
 
 // api.md, table by table.
 constexpr Operation kOperations[] = {
-    {"post", "/api/v1/coupon/check", "coupons", "Check a coupon", 200},
+    {"post", "/api/v1/coupon/check", "coupons", "Check a coupon", 200, true, "min_position"},
     {"post", "/api/v1/coupon/redeem", "coupons", "Redeem a coupon", 200},
     {"post", "/api/v1/coupon/refund", "coupons", "Refund a redemption or a whole coupon", 200},
-    {"post", "/api/v1/coupon/balance", "coupons", "A coupon's balance", 200},
-    {"post", "/api/v1/coupon/transactions", "coupons", "A coupon's transactions", 200},
+    {"post", "/api/v1/coupon/balance", "coupons", "A coupon's balance", 200, true, "min_position"},
+    {"post", "/api/v1/coupon/transactions", "coupons",
+     "A coupon's transactions: the whole range, or pages when a limit or cursor is given", 200,
+     true, "limit,cursor,min_position"},
     {"post", "/api/v1/coupons", "coupons", "Issue a coupon (admin)", 201},
     {"put", "/api/v1/products/{product_id}", "coupons", "Create or change a product (admin)", 200},
     {"post", "/api/v1/events", "shows", "Create a show", 201},

@@ -68,24 +68,49 @@ Status CouponTransactions::apply(const eventstore::RecordedEvent& event, Rows& r
   return {};
 }
 
-Result<std::vector<CouponTransaction>> CouponTransactions::list(const View& view,
-                                                                std::string_view coupon_id,
-                                                                const Query& query) {
+// A row's key past its coupon's prefix is "<time>/<position>"; its cursor is the same with
+// a '.', which needs no escaping in a query string.
+constexpr std::size_t kCursorSize = 16 + 1 + 16;
+
+bool CouponTransactions::is_cursor(std::string_view text) {
+  if (text.size() != kCursorSize || text[16] != '.') return false;
+  const auto hex = [](std::string_view part) {
+    return part.find_first_not_of("0123456789abcdef") == std::string_view::npos;
+  };
+  return hex(text.substr(0, 16)) && hex(text.substr(17));
+}
+
+Result<CouponTransactions::Page> CouponTransactions::list(const View& view,
+                                                          std::string_view coupon_id,
+                                                          const Query& query) {
   const std::string prefix = coupon_prefix(coupon_id);
-  const std::string from = prefix + (query.from ? views::time_key(*query.from) : "");
+  std::string from = prefix + (query.from ? views::time_key(*query.from) : "");
+  if (query.after) {
+    if (!is_cursor(*query.after)) return tally::fail(Code::invalid_argument, "not a cursor");
+    std::string past = prefix + *query.after;
+    past[prefix.size() + 16] = '/';
+    past += '\0';  // keys have one length: this is the first key after that row
+    from = std::max(from, past);
+  }
   // `to` is inclusive: stop before the first key of the next microsecond.
   const std::string to = query.to
                              ? prefix + views::time_key(*query.to + std::chrono::microseconds(1))
                              : eventstore::prefix_end(prefix);
-  auto rows = view.range(from, to, query.limit);
+  const std::size_t limit = std::max<std::size_t>(query.limit, 1);
+  auto rows = view.range(from, to, limit == SIZE_MAX ? SIZE_MAX : limit + 1);
   if (!rows) return tl::unexpected(rows.error());
-  std::vector<CouponTransaction> transactions;
+  Page page;
+  if (rows->size() > limit) {
+    rows->resize(limit);
+    page.next = rows->back().first.substr(prefix.size());
+    (*page.next)[16] = '.';
+  }
   for (const auto& [key, value] : *rows) {
     auto t = from_row(value);
     if (!t) return tl::unexpected(t.error());
-    transactions.push_back(std::move(*t));
+    page.transactions.push_back(std::move(*t));
   }
-  return transactions;
+  return page;
 }
 
 }  // namespace tally::projections

@@ -4,6 +4,9 @@
 // Rows: "tx/<coupon_id>/<time>/<position>" -> JSON of one CouponTransaction; <time> is the
 // event's own time (redeemed_at, refunded_at) as 16 hex digits that sort as the time does,
 // <position> breaks ties in log order.
+//
+// A list may be paged: a page's `next` names its last row ("<time>.<position>", URL-safe),
+// and the page that follows starts past that row, so rows of one instant never split badly.
 #pragma once
 
 #include <cstdint>
@@ -34,12 +37,18 @@ class CouponTransactions final : public Projection {
   Status apply(const eventstore::RecordedEvent& event, Rows& rows) override;
 
   struct Query {
-    std::optional<Timestamp> from;  // inclusive
-    std::optional<Timestamp> to;    // inclusive (api.md: both ends are)
-    std::size_t limit = 1000;
+    std::optional<Timestamp> from;     // inclusive
+    std::optional<Timestamp> to;       // inclusive (api.md: both ends are)
+    std::optional<std::string> after;  // a page's `next`: start past that row
+    std::size_t limit = SIZE_MAX;
   };
-  static Result<std::vector<CouponTransaction>> list(const View& view, std::string_view coupon_id,
-                                                     const Query& query);
+  struct Page {
+    std::vector<CouponTransaction> transactions;
+    std::optional<std::string> next;  // set when rows in the range follow this page
+  };
+  static Result<Page> list(const View& view, std::string_view coupon_id, const Query& query);
+  // Whether `text` could be a page's `next` (a cursor from elsewhere is the caller's error).
+  static bool is_cursor(std::string_view text);
 };
 
 }  // namespace tally::projections

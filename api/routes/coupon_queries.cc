@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "api/routes/coupon_request.h"
+#include "core/numbers.h"
 #include "projections/balances.h"
 #include "projections/coupon_transactions.h"
 
@@ -87,26 +88,72 @@ Checked<std::optional<Timestamp>> date_param(const Json& body, std::string_view 
   return std::optional<Timestamp>(*at);
 }
 
-Response transactions(const CouponRequest& r, const View& view) {
+// Paging is the caller's to ask for: the Coupons table answers the whole range, and a client
+// written against it must not lose rows to a default page. A `limit` (1-1000) or a `cursor`
+// (a page's `next`; pages of 100 without a limit) pages it, in the body like the route's other
+// fields or in the query like every list's; the body's wins.
+struct PageQuery {
+  std::optional<std::string> limit, cursor;
+
+  static PageQuery of(const Request& request) {
+    const auto param = [&](std::string_view name) {
+      const std::string* text = request.query_param(name);
+      return text ? std::optional<std::string>(*text) : std::nullopt;
+    };
+    return {param("limit"), param("cursor")};
+  }
+};
+
+Checked<std::optional<std::size_t>> page_limit(const Json& body, const PageQuery& page) {
+  std::optional<std::uint64_t> limit;
+  if (body.contains("limit") && !body["limit"].is_null()) {
+    if (body["limit"].is_number_unsigned()) limit = body["limit"].get<std::uint64_t>();
+  } else if (page.limit) {
+    limit = parse_number<std::uint64_t>(*page.limit);
+  } else {
+    return std::optional<std::size_t>();
+  }
+  if (!limit || *limit < 1 || *limit > 1000)
+    return problem("invalid_field", "limit must be a whole number from 1 to 1000", "limit");
+  return std::optional<std::size_t>(*limit);
+}
+
+Checked<std::optional<std::string>> page_cursor(const Json& body, const PageQuery& page) {
+  std::optional<std::string> cursor = page.cursor;
+  if (body.contains("cursor") && !body["cursor"].is_null())
+    cursor = body["cursor"].is_string() ? body["cursor"].get<std::string>() : std::string();
+  if (cursor && !projections::CouponTransactions::is_cursor(*cursor))
+    return problem("invalid_field", "cursor is not a page's next", "cursor");
+  return cursor;
+}
+
+Response transactions(const CouponRequest& r, const PageQuery& page, const View& view) {
   projections::CouponTransactions::Query query;
   auto from = date_param(r.body, "start_date", false);
   if (!from) return to_response(from.error());
   auto to = date_param(r.body, "end_date", true);
   if (!to) return to_response(to.error());
+  auto limit = page_limit(r.body, page);
+  if (!limit) return to_response(limit.error());
+  auto cursor = page_cursor(r.body, page);
+  if (!cursor) return to_response(cursor.error());
   query.from = *from;
   query.to = *to;
-  query.limit = SIZE_MAX;  // the contract answers the whole range: it has no paging
+  query.after = *cursor;
+  if (*limit || *cursor) query.limit = limit->value_or(100);
   auto list = projections::CouponTransactions::list(view, r.coupon_id, query);
   if (!list) return to_response(from_error(list.error()));
   Json out = Json::array();
-  for (const auto& t : *list)
+  for (const auto& t : list->transactions)
     out.push_back({{"transaction_id", t.transaction_id.empty() ? Json() : Json(t.transaction_id)},
                    {"type", t.type},
                    {"amount", t.amount},
                    {"store_id", t.store_id},
                    {"product_id", t.product_id.empty() ? Json() : Json(t.product_id)},
                    {"at", format_rfc3339(t.at)}});
-  return success({{"transactions", std::move(out)}, {"as_of_position", view.position().value}});
+  Json body{{"transactions", std::move(out)}, {"as_of_position", view.position().value}};
+  if (list->next) body["next"] = *list->next;
+  return success(std::move(body));
 }
 
 }  // namespace
@@ -122,7 +169,10 @@ void add_coupon_query_routes(Router& router, ApiContext& ctx, const CouponDeps& 
             [&clock](const CouponRequest& r, const View& v) { return balance(clock, r, v); });
   });
   router.add("POST", "/api/v1/coupon/transactions", [&ctx, deps](Request& rq, Respond respond) {
-    look_up(ctx, deps, rq, std::move(respond), deps.transactions, transactions);
+    look_up(ctx, deps, rq, std::move(respond), deps.transactions,
+            [page = PageQuery::of(rq)](const CouponRequest& r, const View& v) {
+              return transactions(r, page, v);
+            });
   });
 }
 

@@ -66,16 +66,40 @@ def test_coupon_issue_and_products():
     expect(post("/api/v1/coupons", {}, None), 401, "unauthorized")
 
 
-def test_transactions_answer_the_whole_range():
-    # The contract has no paging: more than a page's worth (1000) comes back whole.
+def test_transactions_answer_the_whole_range_unless_paged():
+    # The Coupons table promises the whole range: more than a page's worth (1000) comes back
+    # whole, and only a caller asking for pages gets them.
     code = issue(kind="balance", face_value=5000)
     for i in range(1001):
         expect(pos("redeem", {"coupon_code": code, "transaction_id": "W%d" % i, "amount": 1}), 200)
     r = pos("transactions", {"coupon_code": code})
     expect(r, 200)
-    check(len(r.json["transactions"]) == 1001, len(r.json["transactions"]))
-    check({t["transaction_id"] for t in r.json["transactions"]} ==
-          {"W%d" % i for i in range(1001)}, r)
+    whole = r.json["transactions"]
+    check(len(whole) == 1001 and "next" not in r.json, len(whole))
+    check({t["transaction_id"] for t in whole} == {"W%d" % i for i in range(1001)}, r)
+    # Pages of 400 (limit in the body, the cursor passed back in the query), then a cursor
+    # alone (pages of 100): the same rows in the same order, none twice.
+    paged, cursor, pages = [], None, 0
+    while True:
+        body = {"coupon_code": code, "limit": 400}
+        page = pos("transactions" + ("?cursor=" + cursor if cursor else ""), body)
+        expect(page, 200)
+        pages += 1
+        paged += page.json["transactions"]
+        check(len(page.json["transactions"]) == (400 if pages < 3 else 201), page.json.keys())
+        cursor = page.json.get("next")
+        if not cursor:
+            break
+    check(pages == 3 and paged == whole, pages)
+    first = pos("transactions?limit=1", {"coupon_code": code})
+    rest = pos("transactions", {"coupon_code": code, "cursor": first.json["next"]})
+    check(len(rest.json["transactions"]) == 100 and rest.json["transactions"] == whole[1:101], rest)
+    for bad in ({"limit": 0}, {"limit": 1001}, {"limit": "5"}, {"limit": 1.5}):
+        expect(pos("transactions", dict(bad, coupon_code=code)), 400, "invalid_field", "limit")
+    expect(pos("transactions?limit=x", {"coupon_code": code}), 400, "invalid_field", "limit")
+    for bad in ("", "abc", first.json["next"] + "0", 7):
+        expect(pos("transactions", {"coupon_code": code, "cursor": bad}), 400, "invalid_field",
+               "cursor")
 
 
 def test_balance_coupon_redeem_refund_and_transactions():

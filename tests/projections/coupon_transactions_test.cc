@@ -28,16 +28,16 @@ void fill(Fixture& f) {
 TEST_CASE("a coupon's transactions from every store, oldest first, refunds positive") {
   Fixture f;
   fill(f);
-  auto all = CouponTransactions::list(f.view(), "c1", {}).value();
+  auto all = CouponTransactions::list(f.view(), "c1", {}).value().transactions;
   REQUIRE(all.size() == 3);
   CHECK(all[0] == CouponTransaction{"T1", "redeem", 300, "S1", "tea", kT0 + 1h});
   CHECK(all[1].store_id == "S2");
   CHECK(all[2] == CouponTransaction{"T1", "refund", 300, "S1", "", kT0 + 3h});
-  auto whole = CouponTransactions::list(f.view(), "c2", {}).value();
+  auto whole = CouponTransactions::list(f.view(), "c2", {}).value().transactions;
   REQUIRE(whole.size() == 1);
   CHECK(whole[0].type == "refund");
   CHECK(whole[0].amount == 50);
-  CHECK(CouponTransactions::list(f.view(), "c", {}).value().empty());
+  CHECK(CouponTransactions::list(f.view(), "c", {}).value().transactions.empty());
 }
 
 TEST_CASE("both time bounds are inclusive") {
@@ -46,12 +46,59 @@ TEST_CASE("both time bounds are inclusive") {
   CouponTransactions::Query q;
   q.from = kT0 + 2h;
   q.to = kT0 + 3h;
-  auto some = CouponTransactions::list(f.view(), "c1", q).value();
+  auto some = CouponTransactions::list(f.view(), "c1", q).value().transactions;
   REQUIRE(some.size() == 2);
   CHECK(some[0].transaction_id == "T2");
   CHECK(some[1].type == "refund");
   q.to = kT0 + 3h - 1us;
-  CHECK(CouponTransactions::list(f.view(), "c1", q).value().size() == 1);
+  CHECK(CouponTransactions::list(f.view(), "c1", q).value().transactions.size() == 1);
+}
+
+TEST_CASE("pages follow each other without loss or repeat, also within one instant") {
+  Fixture f;
+  f.coupon("c1", issued(CouponKind::balance, 1000));
+  const std::vector<std::string> ids{"T0", "T1", "T2", "T3", "T4", "T5", "T6"};
+  for (int i = 0; i < 7; ++i)  // T0..T4 at one instant, then two later ones
+    f.coupon("c1",
+             CouponRedeemed{"S1", ids[i], 1, "", 0, 999 - i, kT0 + (i < 5 ? 1h : 1h + i * 1min)});
+  f.coupon("c2", issued(CouponKind::balance, 10), CouponRedeemed{"S1", "X", 1, "", 0, 9, kT0});
+  CouponTransactions::Query q;
+  q.limit = 3;
+  std::vector<std::string> seen;
+  int pages = 0;
+  for (;;) {
+    auto page = CouponTransactions::list(f.view(), "c1", q).value();
+    ++pages;
+    for (const auto& t : page.transactions) seen.push_back(t.transaction_id);
+    if (!page.next) break;
+    CHECK(CouponTransactions::is_cursor(*page.next));
+    q.after = page.next;
+  }
+  CHECK(pages == 3);
+  CHECK(seen == ids);
+
+  q = {};
+  q.limit = 7;  // exactly the rows there are: one page, no next
+  CHECK(!CouponTransactions::list(f.view(), "c1", q).value().next);
+  q.limit = 2;  // a time bound holds on every page
+  q.to = kT0 + 1h;
+  auto first = CouponTransactions::list(f.view(), "c1", q).value();
+  q.after = first.next;
+  q.limit = 10;
+  auto rest = CouponTransactions::list(f.view(), "c1", q).value();
+  CHECK(rest.transactions.size() == 3);
+  CHECK(!rest.next);
+  q.after = "zz";
+  CHECK(!CouponTransactions::list(f.view(), "c1", q));
+}
+
+TEST_CASE("a cursor is two 16-digit hex numbers joined by a dot") {
+  CHECK(CouponTransactions::is_cursor("80000000000000ff.0000000000000001"));
+  CHECK_FALSE(CouponTransactions::is_cursor(""));
+  CHECK_FALSE(CouponTransactions::is_cursor("80000000000000ff/0000000000000001"));
+  CHECK_FALSE(CouponTransactions::is_cursor("80000000000000FF.0000000000000001"));
+  CHECK_FALSE(CouponTransactions::is_cursor("80000000000000ff.00000000000000012"));
+  CHECK_FALSE(CouponTransactions::is_cursor("80000000000000ff.000000000000000g"));
 }
 
 TEST_CASE("a rebuild of coupon transactions gives identical rows") {
@@ -71,7 +118,7 @@ TEST_CASE("a transaction row is the JSON json::dump writes, escapes included") {
   REQUIRE(rows.size() == 1);
   const auto parsed = nlohmann::json::parse(rows[0].second);
   CHECK(rows[0].second == parsed.dump());
-  CHECK(CouponTransactions::list(f.view(), "c1", {}).value() ==
+  CHECK(CouponTransactions::list(f.view(), "c1", {}).value().transactions ==
         std::vector<CouponTransaction>{{odd, "redeem", 300, "S\"1", "t\u00e9a", kT0 + 1h}});
 }
 
