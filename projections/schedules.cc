@@ -4,38 +4,27 @@
 
 #include <algorithm>
 
-#include "core/numbers.h"
+#include "projections/view_support.h"
 
 namespace tally::projections {
 namespace {
 
+using views::category_of;
+using views::parse_time_key;
+using views::time_key;
+
 // Rows: "due/<due>/<ref>\0<kind>" -> "" orders items by due time then ref;
 // "item/<kind>\0<ref>" -> "<due>" finds an item's row to move or remove it.
-// <due> is 16 hex digits of the microseconds offset by 2^63, so that it sorts as a number.
+// <due> is the due time's views::time_key, so that it sorts as the time does.
 constexpr std::string_view kDue = "due/";
 constexpr std::string_view kItem = "item/";
 
-std::string due_text(Timestamp t) {
-  const auto biased = static_cast<std::uint64_t>(t.time_since_epoch().count()) ^ (1ULL << 63);
-  return fmt::format("{:016x}", biased);
-}
-
-std::optional<Timestamp> parse_due(std::string_view text) {
-  const auto biased = parse_number<std::uint64_t>(text, 16);
-  if (!biased || text.size() != 16) return std::nullopt;
-  return Timestamp(std::chrono::microseconds(static_cast<std::int64_t>(*biased ^ (1ULL << 63))));
-}
-
 std::string due_key(const ScheduleItem& item) {
-  return fmt::format("{}{}/{}", kDue, due_text(item.due_at), item.ref) + '\0' + item.kind;
+  return fmt::format("{}{}/{}", kDue, time_key(item.due_at), item.ref) + '\0' + item.kind;
 }
 
 std::string item_key(std::string_view kind, std::string_view ref) {
   return std::string(kItem) + std::string(kind) + '\0' + std::string(ref);
-}
-
-std::string_view category_of(std::string_view stream) {
-  return stream.substr(0, stream.find('-'));
 }
 
 }  // namespace
@@ -54,14 +43,14 @@ Status Schedules::apply(const eventstore::RecordedEvent& event, Rows& rows) {
       auto existing = rows.get(key);
       if (!existing) return tl::unexpected(existing.error());
       if (*existing) {
-        auto due = parse_due(**existing);
+        auto due = parse_time_key(**existing);
         if (!due) return tally::fail(Code::corruption, "bad due time in schedules");
         rows.erase(due_key({change.item.kind, *due, change.item.ref}));
         rows.erase(key);
       }
       if (change.op == ScheduleChange::Op::add) {
         rows.put(due_key(change.item), "");
-        rows.put(key, due_text(change.item.due_at));
+        rows.put(key, time_key(change.item.due_at));
       }
     }
   }
@@ -69,14 +58,14 @@ Status Schedules::apply(const eventstore::RecordedEvent& event, Rows& rows) {
 }
 
 std::string Schedules::cursor(const ScheduleItem& item) {
-  return due_text(item.due_at) + '.' + item.ref + '.' + item.kind;
+  return time_key(item.due_at) + '.' + item.ref + '.' + item.kind;
 }
 
 std::optional<ScheduleItem> Schedules::parse_cursor(std::string_view text) {
   const auto last_dot = text.rfind('.');
   if (text.size() < 20 || text[16] != '.' || last_dot <= 17 || last_dot + 1 == text.size())
     return std::nullopt;
-  auto due = parse_due(text.substr(0, 16));
+  auto due = parse_time_key(text.substr(0, 16));
   if (!due) return std::nullopt;
   return ScheduleItem{std::string(text.substr(last_dot + 1)), *due,
                       std::string(text.substr(17, last_dot - 17))};
@@ -84,10 +73,10 @@ std::optional<ScheduleItem> Schedules::parse_cursor(std::string_view text) {
 
 Result<std::vector<ScheduleItem>> Schedules::list(const View& view, const Query& query) {
   std::vector<ScheduleItem> items;
-  std::string from = std::string(kDue) + (query.from ? due_text(*query.from) : std::string());
+  std::string from = std::string(kDue) + (query.from ? time_key(*query.from) : std::string());
   if (query.after) from = std::max(from, due_key(*query.after) + '\0');  // just past it
   const std::string to =
-      query.to ? std::string(kDue) + due_text(*query.to) : eventstore::prefix_end(kDue);
+      query.to ? std::string(kDue) + time_key(*query.to) : eventstore::prefix_end(kDue);
   constexpr std::size_t kPage = 1000;
   while (items.size() < query.limit) {
     auto rows = view.range(from, to, kPage);
@@ -95,7 +84,7 @@ Result<std::vector<ScheduleItem>> Schedules::list(const View& view, const Query&
     for (const auto& [key, value] : *rows) {
       const std::string_view rest = std::string_view(key).substr(kDue.size());
       const auto nul = rest.find('\0');
-      auto due = parse_due(rest.substr(0, 16));
+      auto due = parse_time_key(rest.substr(0, 16));
       if (!due || nul == std::string_view::npos || nul < 17)
         return tally::fail(Code::corruption, "bad schedules row");
       ScheduleItem item{std::string(rest.substr(nul + 1)), *due,

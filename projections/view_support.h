@@ -43,6 +43,12 @@ inline std::string time_key(Timestamp t) {
   const auto biased = static_cast<std::uint64_t>(t.time_since_epoch().count()) ^ (1ULL << 63);
   return fmt::format("{:016x}", biased);
 }
+// The time a time_key names; nullopt for anything else.
+inline std::optional<Timestamp> parse_time_key(std::string_view text) {
+  const auto biased = parse_number<std::uint64_t>(text, 16);
+  if (!biased || text.size() != 16) return std::nullopt;
+  return Timestamp(std::chrono::microseconds(static_cast<std::int64_t>(*biased ^ (1ULL << 63))));
+}
 
 // A log position as 16 hex digits: sorts as positions do, so rows keyed by it list in log order.
 inline std::string position_key(Position position) {
