@@ -1,17 +1,19 @@
 """Coupons under load and time (api.md, Coupons): the look-up throttle, 50 threads on one
 balance coupon and 40 on one voucher, read-your-writes, a rebuild of balances and coupon
-transactions, expiry through the test clock.
+transactions, expiry through the test clock, a kill in the middle of redeems.
 
 Run by server_test.py; each test_* uses the shared server `ctx.F` or starts its own."""
 import os
 import shutil
+import signal
+import threading
 import time
 
 import ctx
 from ctx import check, expect
 from domain_support import (FAR, issue, pos, post, product, rfc3339, run_threads, server_now,
                             uid, wait_pruned, wait_until)
-from support import Server, scratch_dir
+from support import Server, request, scratch_dir
 
 def test_throttle_after_20_failed_lookups():
     root = scratch_dir()
@@ -165,5 +167,61 @@ def test_coupon_expiry_through_the_test_clock():
         expect(again, 200)
         check(again.json == rev.json and again.header("Idempotent-Replayed") == "true", again)
         check(s.stop() == 0, "exit")
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def test_a_kill_loses_no_acknowledged_redeem_and_retries_settle_the_rest():
+    # SIGKILL while 8 tills redeem: after the restart every acknowledged redeem answers its
+    # first outcome again, and once the tills retry what was in flight, the coupon has lost
+    # exactly one unit per transaction attempted, in its balance and its transactions alike.
+    root = scratch_dir()
+    data = os.path.join(root, "data")
+    try:
+        s = Server(ctx.TALLY, data, "--quiet").start()
+        a = s.admin_key()
+        face = 10 ** 6
+        code = issue(server=s, token=a, kind="balance", face_value=face)
+        acked, attempted, errors, lock = {}, set(), [], threading.Lock()
+
+        def till(n):
+            for i in range(100000):
+                txn = "K%d-%d" % (n, i)
+                with lock:
+                    attempted.add(txn)
+                body = {"coupon_code": code, "store_id": "S1", "transaction_id": txn, "amount": 1}
+                try:
+                    r = request(s.port, "POST", "/api/v1/coupon/redeem", body, a, timeout=5)
+                except Exception:  # refused or cut: the server is gone
+                    return
+                with lock:
+                    if r.status == 200:
+                        acked[txn] = r.json
+                    else:
+                        errors.append(r)
+
+        threads = [threading.Thread(target=till, args=(n,)) for n in range(8)]
+        for t in threads:
+            t.start()
+        time.sleep(1.0)
+        check(s.stop(signal.SIGKILL) == -signal.SIGKILL, "killed")
+        for t in threads:
+            t.join(timeout=10)
+        check(len(acked) > 50 and not errors, (len(acked), errors[:3]))
+        s2 = Server(ctx.TALLY, data, "--quiet").start()
+        for txn, first in acked.items():
+            r = pos("redeem", {"coupon_code": code, "transaction_id": txn, "amount": 1}, a, s2)
+            expect(r, 200)
+            check(r.json == first and r.header("Idempotent-Replayed") == "true", (txn, first, r))
+        for txn in attempted - set(acked):
+            expect(pos("redeem", {"coupon_code": code, "transaction_id": txn, "amount": 1}, a, s2),
+                   200)
+        b = pos("balance", {"coupon_code": code}, a, s2)
+        expect(b, 200)
+        check(b.json["balance"] == face - len(attempted), (b.json, len(attempted)))
+        listed = pos("transactions", {"coupon_code": code}, a, s2).json["transactions"]
+        ids = [t["transaction_id"] for t in listed]
+        check(len(ids) == len(attempted) and set(ids) == attempted, (len(ids), len(attempted)))
+        check(s2.stop() == 0, "exit")
     finally:
         shutil.rmtree(root, ignore_errors=True)
