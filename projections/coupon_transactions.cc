@@ -69,7 +69,7 @@ Status CouponTransactions::apply(const eventstore::RecordedEvent& event, Rows& r
 }
 
 // A row's key past its coupon's prefix is "<time>/<position>"; its cursor is the same with
-// a '.', which needs no escaping in a query string.
+// a '.', the separator the schedules' cursors use too.
 constexpr std::size_t kCursorSize = 16 + 1 + 16;
 
 bool CouponTransactions::is_cursor(std::string_view text) {
@@ -89,7 +89,7 @@ Result<CouponTransactions::Page> CouponTransactions::list(const View& view,
     if (!is_cursor(*query.after)) return tally::fail(Code::invalid_argument, "not a cursor");
     std::string past = prefix + *query.after;
     past[prefix.size() + 16] = '/';
-    past += '\0';  // keys have one length: this is the first key after that row
+    past += '\0';  // the smallest key above that row's
     from = std::max(from, past);
   }
   // `to` is inclusive: stop before the first key of the next microsecond.

@@ -5,8 +5,9 @@
 // event's own time (redeemed_at, refunded_at) as 16 hex digits that sort as the time does,
 // <position> breaks ties in log order.
 //
-// A list may be paged: a page's `next` names its last row ("<time>.<position>", URL-safe),
-// and the page that follows starts past that row, so rows of one instant never split badly.
+// A list may be paged: a page's `next` names its last row ("<time>.<position>") and the page
+// that follows starts past that row. Rows of one instant are ordered by position, so a page
+// boundary inside an instant neither skips nor repeats a row.
 #pragma once
 
 #include <cstdint>
@@ -40,7 +41,7 @@ class CouponTransactions final : public Projection {
     std::optional<Timestamp> from;     // inclusive
     std::optional<Timestamp> to;       // inclusive (api.md: both ends are)
     std::optional<std::string> after;  // a page's `next`: start past that row
-    std::size_t limit = SIZE_MAX;
+    std::size_t limit = SIZE_MAX;      // SIZE_MAX: the whole range, never a `next`
   };
   struct Page {
     std::vector<CouponTransaction> transactions;

@@ -88,10 +88,10 @@ Checked<std::optional<Timestamp>> date_param(const Json& body, std::string_view 
   return std::optional<Timestamp>(*at);
 }
 
-// Paging is the caller's to ask for: the Coupons table answers the whole range, and a client
-// written against it must not lose rows to a default page. A `limit` (1-1000) or a `cursor`
-// (a page's `next`; pages of 100 without a limit) pages it, in the body like the route's other
-// fields or in the query like every list's; the body's wins.
+// Paging is the caller's to ask for: the Coupons table names no `next`, so a client written
+// against it would take a first page for the whole list and lose the rest silently. A `limit`
+// (1-1000) or a `cursor` (a page's `next`; pages of 100 without a limit) pages it, in the body like
+// the route's other fields or in the query like every list's; the body's wins.
 struct PageQuery {
   std::optional<std::string> limit, cursor;
 

@@ -94,9 +94,12 @@ def test_transactions_answer_the_whole_range_unless_paged():
     first = pos("transactions?limit=1", {"coupon_code": code})
     rest = pos("transactions", {"coupon_code": code, "cursor": first.json["next"]})
     check(len(rest.json["transactions"]) == 100 and rest.json["transactions"] == whole[1:101], rest)
-    for bad in ({"limit": 0}, {"limit": 1001}, {"limit": "5"}, {"limit": 1.5}):
+    for bad in ({"limit": 0}, {"limit": 1001}, {"limit": "5"}, {"limit": 1.5}, {"limit": True},
+                {"limit": -1}):
         expect(pos("transactions", dict(bad, coupon_code=code)), 400, "invalid_field", "limit")
-    expect(pos("transactions?limit=x", {"coupon_code": code}), 400, "invalid_field", "limit")
+    for query in ("limit=x", "limit=-1", "limit=0"):
+        expect(pos("transactions?" + query, {"coupon_code": code}), 400, "invalid_field", "limit")
+    expect(pos("transactions?cursor=abc", {"coupon_code": code}), 400, "invalid_field", "cursor")
     for bad in ("", "abc", first.json["next"] + "0", 7):
         expect(pos("transactions", {"coupon_code": code, "cursor": bad}), 400, "invalid_field",
                "cursor")

@@ -88,6 +88,12 @@ TEST_CASE("pages follow each other without loss or repeat, also within one insta
   auto rest = CouponTransactions::list(f.view(), "c1", q).value();
   CHECK(rest.transactions.size() == 3);
   CHECK(!rest.next);
+  q.from = kT0 + 1h + 6min;  // a start past the end: nothing, whatever the cursor
+  CHECK(CouponTransactions::list(f.view(), "c1", q).value().transactions.empty());
+  q.to = std::nullopt;  // a start later than the cursor wins: only T6
+  auto later = CouponTransactions::list(f.view(), "c1", q).value();
+  REQUIRE(later.transactions.size() == 1);
+  CHECK(later.transactions[0].transaction_id == "T6");
   q.after = "zz";
   CHECK(!CouponTransactions::list(f.view(), "c1", q));
 }
