@@ -1,4 +1,6 @@
 // The rules of domain.md §4 and api.md Membership, as pure decisions on one customer's state.
+#include <limits>
+
 #include "commands/membership/membership.h"
 #include "commands/overloaded.h"
 
@@ -31,6 +33,11 @@ Decision<MembershipEvent> register_customer(const MembershipState& state,
 Decision<MembershipEvent> earn(const MembershipState& state, const EarnPoints& c) {
   if (auto no = member_check(state, true)) return tl::unexpected(*no);
   if (c.amount <= 0) return reject("invalid_field", "amount must be positive");
+  // A balance is one int64 (state.points >= 0, so the difference cannot overflow): an earn
+  // past its largest value is refused rather than wrapped into a negative balance.
+  if (c.amount > std::numeric_limits<std::int64_t>::max() - state.points)
+    return reject("invalid_field", "amount would take the balance past " +
+                                       std::to_string(std::numeric_limits<std::int64_t>::max()));
   return Events{PointsEarned{c.amount, c.reason, state.points + c.amount, c.now}};
 }
 

@@ -4,6 +4,7 @@
 
 #include <doctest/doctest.h>
 
+#include <limits>
 #include <nlohmann/json.hpp>
 
 namespace tally::commands::membership {
@@ -86,6 +87,12 @@ TEST_CASE("points never go below zero: insufficient_points") {
 TEST_CASE("earning or spending zero or less is invalid_field") {
   CHECK(rejection(member_with_100(), earn(0)) == "invalid_field");
   CHECK(rejection(member_with_100(), spend(-1)) == "invalid_field");
+}
+
+TEST_CASE("an earn past the largest balance is invalid_field, never a wrapped balance") {
+  constexpr auto kMax = std::numeric_limits<std::int64_t>::max();
+  CHECK(rejection(member_with_100(), earn(kMax - 99)) == "invalid_field");
+  CHECK(accept(member_with_100(), earn(kMax - 100)).points == kMax);
 }
 
 TEST_CASE("a purchase spends its points_used in the same command") {
