@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "api/input.h"
 #include "core/sha256.h"
 
 namespace tally::api {
@@ -10,6 +11,15 @@ namespace {
 
 std::string actor_of(const Principal& caller) {
   return std::string(role_name(caller.role)) + ":" + caller.key_id;
+}
+
+// "Same body" (api.md) means the same JSON: a client that sends its fields in another order
+// or spacing is retrying, not reusing the key. A body that is no JSON object counts as bytes
+// (the dump of an object never equals a body that is not one, so the two cannot collide).
+std::string body_fingerprint(const Request& request) {
+  auto object = parse_object(request.body);
+  const std::string canonical = object ? object->dump() : request.body;
+  return to_hex(sha256({request.method, " ", request.path, "\n", canonical}));
 }
 
 Response replay_marked(Response r, const commands::Outcome& outcome) {
@@ -29,7 +39,7 @@ Checked<commands::Context> command_context(const Request& request, const Princip
                      "Idempotency-Key");
     // Scoped to the caller: two clients choosing the same key never see each other's answers.
     context.idempotency_key = "http/" + caller.key_id + "/" + *key;
-    context.fingerprint = to_hex(sha256({request.method, " ", request.path, "\n", request.body}));
+    context.fingerprint = body_fingerprint(request);
   }
   return context;
 }

@@ -1,5 +1,5 @@
 // What every command route does the same way (api.md, Conventions): the Idempotency-Key header
-// (scoped to the caller, fingerprinted by method, path and body), the actor and correlation
+// (scoped to the caller, fingerprinted by method, path and the body's JSON), the actor and correlation
 // id, the answer with `position` and `Idempotent-Replayed: true` on a replay, and the 503
 // `overloaded` with Retry-After when the command path is full.
 #pragma once

@@ -32,6 +32,10 @@ def test_coupon_issue_and_products():
     expect(again, 201)
     check(again.json == first.json and again.header("Idempotent-Replayed") == "true", again)
     check(first.header("Idempotent-Replayed") is None, first.headers)
+    # The same body is the same JSON: fields in another order are a retry too.
+    reordered = post("/api/v1/coupons", {k: body[k] for k in reversed(list(body))}, a, headers=h)
+    check(reordered.json == first.json and reordered.header("Idempotent-Replayed") == "true",
+          reordered)
     other = post("/api/v1/coupons", dict(body, face_value=701), a, headers=h)
     expect(other, 409, "idempotency_conflict")
     check(issue(kind="balance", face_value=10) != first.json["coupon_code"], "codes differ")

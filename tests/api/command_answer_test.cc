@@ -33,6 +33,24 @@ TEST_CASE("a command answer is the domain's answer with status and position") {
         json{{"position", 42}, {"status", "success"}});
 }
 
+TEST_CASE("an Idempotency-Key's body is compared as JSON: order and spacing are the same body") {
+  const auto fingerprint = [](std::string path, std::string body) {
+    Request r;
+    r.method = "POST";
+    r.path = std::move(path);
+    r.body = std::move(body);
+    r.headers.emplace("Idempotency-Key", "k1");
+    return command_context(r, Principal{}).value().fingerprint;
+  };
+  const auto first = fingerprint("/a", R"({"kind":"balance","face_value":5})");
+  CHECK(fingerprint("/a", R"( { "face_value" : 5,"kind":"balance" } )") == first);
+  CHECK(fingerprint("/a", R"({"kind":"balance","face_value":6})") != first);
+  CHECK(fingerprint("/b", R"({"kind":"balance","face_value":5})") != first);
+  CHECK(fingerprint("/a", R"({"kind":"balance","face_value":5.0})") != first);
+  CHECK(fingerprint("/a", "not json") == fingerprint("/a", "not json"));
+  CHECK(fingerprint("/a", "not json") != fingerprint("/a", "not  json"));
+}
+
 TEST_CASE("a replayed command answer says so in a header") {
   const auto r = command_answer(outcome(R"({"a":1})", true), 200);
   CHECK(replay_header(r));
