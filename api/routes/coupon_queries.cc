@@ -12,7 +12,6 @@
 namespace tally::api {
 namespace {
 
-namespace coupons = commands::coupons;
 using projections::View;
 
 std::string message_of(const std::string& status) {
@@ -28,10 +27,10 @@ void look_up(ApiContext& ctx, const CouponDeps& deps, Request& request, Respond 
   if (!r) return respond(to_response(r.error()));
   auto min = query_number(request, "min_position");
   if (!min) return respond(to_response(min.error()));
-  auto issued = ctx.log.read_stream(coupons::coupon_stream(r->coupon_id), StreamVersion(1), 1);
+  auto issued = issued_at(ctx.log, r->coupon_id);
   if (!issued) return respond(to_response(from_error(issued.error())));
-  if (issued->empty()) return respond(to_response(coupon_not_found(deps, r->who)));
-  const auto floor = std::max<std::uint64_t>(min->value_or(0), issued->front().position.value);
+  if (!*issued) return respond(to_response(coupon_not_found(deps, r->who)));
+  const auto floor = std::max<std::uint64_t>(min->value_or(0), (*issued)->value);
   request.query["min_position"] = std::to_string(floor);
   query_read_model(ctx, request, std::move(respond), model,
                    [query, r = std::move(*r)](const View& view) { return query(r, view); });

@@ -42,6 +42,25 @@ Problem coupon_problem(const CouponDeps& deps, const Principal& who, const Error
   return p;
 }
 
+Result<std::optional<Position>> issued_at(const eventstore::Reader& log,
+                                          const std::string& coupon_id) {
+  auto first = log.read_stream(coupons::coupon_stream(coupon_id), StreamVersion(1), 1);
+  if (!first) return tl::unexpected(first.error());
+  if (first->empty()) return std::optional<Position>();
+  return std::optional<Position>(first->front().position);
+}
+
+Problem keyed_coupon_problem(const CouponDeps& deps, const eventstore::Reader& log,
+                             const Principal& who, const std::string& coupon_id,
+                             const Error& error) {
+  if (error.code == Code::idempotency_conflict) {
+    auto issued = issued_at(log, coupon_id);
+    if (!issued) return from_error(issued.error());
+    if (!*issued) return coupon_not_found(deps, who);
+  }
+  return coupon_problem(deps, who, error);
+}
+
 Result<std::optional<std::int64_t>> product_price(const eventstore::Reader& log,
                                                   const std::string& product_id) {
   std::vector<eventstore::RecordedEvent> events;

@@ -24,9 +24,20 @@ struct CouponRequest {
 
 Checked<CouponRequest> coupon_request(ApiContext& ctx, const CouponDeps& deps, Request& request);
 
+// Where the coupon was issued (its stream's first event), nullopt when it never was: told by
+// the log itself, so a look-up right after an issue never misses it.
+Result<std::optional<Position>> issued_at(const eventstore::Reader& log,
+                                          const std::string& coupon_id);
+
 // A failure of a coupon command or look-up: a rejection about the coupon's state carries
 // `coupon_status` (api.md); coupon_not_found counts as a failed look-up of the caller.
 Problem coupon_problem(const CouponDeps& deps, const Principal& who, const Error& error);
+// The same for a command keyed by a POS transaction or refund: the bus looks that key up
+// before the coupon, but an unknown code is coupon_not_found before anything else (api.md),
+// also when the key was used for another request.
+Problem keyed_coupon_problem(const CouponDeps& deps, const eventstore::Reader& log,
+                             const Principal& who, const std::string& coupon_id,
+                             const Error& error);
 Problem coupon_not_found(const CouponDeps& deps, const Principal& who);
 
 // The current catalogue price of a product, read from its stream in the log (strongly

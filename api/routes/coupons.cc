@@ -136,8 +136,9 @@ void redeem(ApiContext& ctx, const CouponDeps& deps, Request& request, Respond r
   auto context =
       keyed_context(request, r->who, "coupon-redeem/" + c.store_id + "/" + c.transaction_id,
                     fingerprint_of(redeem_canonical(c)));
-  ProblemOf problem_of = [deps, who = r->who, has_amount](const Error& e) {
-    Problem p = coupon_problem(deps, who, e);
+  ProblemOf problem_of = [deps, &log = ctx.log, who = r->who, id = c.coupon_id,
+                          has_amount](const Error& e) {
+    Problem p = keyed_coupon_problem(deps, log, who, id, e);
     // Only a balance coupon needs an amount, and only the coupon's state says which it is.
     if (p.code == "invalid_field" && e.message.starts_with("amount"))
       p = has_amount ? Problem{"invalid_field", e.message, "amount"}
@@ -176,8 +177,8 @@ void refund(ApiContext& ctx, const CouponDeps& deps, Request& request, Respond r
                        {"txn", c.transaction_id.value_or("")},
                        {"amount", c.amount ? Json(*c.amount) : Json()}};
   auto context = keyed_context(request, r->who, std::move(key), fingerprint_of(canonical.dump()));
-  ProblemOf problem_of = [deps, who = r->who](const Error& e) {
-    return coupon_problem(deps, who, e);
+  ProblemOf problem_of = [deps, &log = ctx.log, who = r->who, id = c.coupon_id](const Error& e) {
+    return keyed_coupon_problem(deps, log, who, id, e);
   };
   run_command(ctx, deps.coupons, request.correlation_id, respond, std::move(c), std::move(context),
               200, {}, std::move(problem_of));

@@ -124,6 +124,9 @@ def test_balance_coupon_redeem_refund_and_transactions():
     check(again.json == first.json and again.header("Idempotent-Replayed") == "true", again)
     expect(pos("redeem", {"coupon_code": code, "transaction_id": "T1", "amount": 301}), 409,
            "idempotency_conflict")
+    # An unknown code is coupon_not_found before anything else, also before a used transaction.
+    expect(pos("redeem", {"coupon_code": uid("NOPE"), "transaction_id": "T1", "amount": 300}), 404,
+           "coupon_not_found")
     expect(pos("redeem", {"coupon_code": code, "transaction_id": "T2", "amount": 701}), 409,
            "insufficient_balance")
     expect(pos("redeem", {"coupon_code": code, "transaction_id": "T2"}), 400, "missing_field",
@@ -164,6 +167,8 @@ def test_balance_coupon_redeem_refund_and_transactions():
     check(r3.json["coupon_status"] == "active" and r3.json["remaining_balance"] == 1000, r3)
     again = pos("refund", {"coupon_code": code, "transaction_id": "T3", "refund_id": "R3"})
     check(again.json == r3.json and again.header("Idempotent-Replayed") == "true", again)
+    expect(pos("refund", {"coupon_code": uid("NOPE"), "transaction_id": "T3", "refund_id": "R3"}),
+           404, "coupon_not_found")
     r = pos("transactions", {"coupon_code": code})
     expect(r, 200)
     got = [(t["type"], t["transaction_id"], t["amount"], t["store_id"]) for t in r.json["transactions"]]
