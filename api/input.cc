@@ -110,10 +110,9 @@ Checked<std::int64_t> require_amount(const Json& body, std::string_view field, Z
 
 std::optional<Timestamp> parse_rfc3339(std::string_view text) {
   using namespace std::chrono;
-  // YYYY-MM-DDTHH:MM:SS[.f{1,6}]Z
+  // YYYY-MM-DDTHH:MM:SS[.f{1,9}](Z|+HH:MM|-HH:MM)
   if (text.size() < 20 || text[4] != '-' || text[7] != '-' ||
-      (text[10] != 'T' && text[10] != 't') || text[13] != ':' || text[16] != ':' ||
-      (text.back() != 'Z' && text.back() != 'z'))
+      (text[10] != 'T' && text[10] != 't') || text[13] != ':' || text[16] != ':')
     return std::nullopt;
   const auto y = parse_number<unsigned>(text.substr(0, 4));
   const auto mo = parse_number<unsigned>(text.substr(5, 2));
@@ -124,17 +123,27 @@ std::optional<Timestamp> parse_rfc3339(std::string_view text) {
   if (!y || !mo || !d || !h || !mi || !s || *h > 23 || *mi > 59 || *s > 59) return std::nullopt;
   const year_month_day ymd{year(static_cast<int>(*y)), month(*mo), day(*d)};
   if (!ymd.ok()) return std::nullopt;
+  std::string_view zone = text.substr(19);
   std::int64_t micros = 0;
-  const std::string_view rest = text.substr(19, text.size() - 20);
-  if (!rest.empty()) {
-    if (rest.front() != '.' || rest.size() < 2 || rest.size() > 7) return std::nullopt;
-    const auto fraction = parse_number<std::uint32_t>(rest.substr(1));
-    if (!fraction) return std::nullopt;
-    micros = static_cast<std::int64_t>(*fraction);
-    for (std::size_t i = rest.size() - 1; i < 6; ++i) micros *= 10;
+  if (zone.front() == '.') {
+    // Up to nanoseconds are read; the server's times are microseconds, so the rest is cut.
+    const auto end = zone.find_first_not_of("0123456789", 1);
+    if (end == std::string_view::npos || end < 2 || end > 10) return std::nullopt;
+    for (std::size_t i = 1; i <= 6; ++i) micros = micros * 10 + (i < end ? zone[i] - '0' : 0);
+    zone.remove_prefix(end);
+  }
+  minutes offset{0};
+  if (zone.size() == 6 && (zone[0] == '+' || zone[0] == '-') && zone[3] == ':') {
+    const auto oh = parse_number<unsigned>(zone.substr(1, 2));
+    const auto om = parse_number<unsigned>(zone.substr(4, 2));
+    if (!oh || !om || *oh > 23 || *om > 59) return std::nullopt;
+    offset = hours(*oh) + minutes(*om);
+    if (zone[0] == '-') offset = -offset;
+  } else if (zone != "Z" && zone != "z") {
+    return std::nullopt;
   }
   return Timestamp(sys_days(ymd).time_since_epoch() + hours(*h) + minutes(*mi) + seconds(*s) +
-                   microseconds(micros));
+                   microseconds(micros) - offset);
 }
 
 Checked<std::optional<std::uint64_t>> query_number(const Request& request, std::string_view name) {

@@ -36,7 +36,8 @@ enum class Zero { refused, allowed };
 Checked<std::int64_t> require_amount(const Json& body, std::string_view field,
                                      Zero zero = Zero::refused);
 
-// "2026-11-25T09:30:00Z" or with a fraction of up to 6 digits ("…:00.25Z"): UTC only.
+// RFC 3339: "2026-11-25T09:30:00Z", with a fraction of up to 9 digits (cut to microseconds)
+// and Z or an offset ("…:00+09:00"), turned into the UTC instant it names.
 std::optional<Timestamp> parse_rfc3339(std::string_view text);
 
 // A whole-number query parameter (positions, limits): absent is nullopt; anything but digits

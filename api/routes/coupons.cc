@@ -51,7 +51,7 @@ Checked<coupons::IssueCoupon> decode_issue(ApiContext& ctx, const Json& body) {
   auto expires = require_text(body, "expires_at", 64);
   if (!expires) return tl::unexpected(expires.error());
   auto at = parse_rfc3339(*expires);
-  if (!at) return problem("invalid_field", "expires_at must be an RFC 3339 UTC time", "expires_at");
+  if (!at) return problem("invalid_field", "expires_at must be an RFC 3339 time", "expires_at");
   c.expires_at = *at;
   auto customer = optional_id(body, "customer_id");
   if (!customer) return tl::unexpected(customer.error());

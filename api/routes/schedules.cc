@@ -15,7 +15,7 @@ Checked<std::optional<Timestamp>> time_param(const Request& request, std::string
   if (!text) return std::optional<Timestamp>{};
   auto t = parse_rfc3339(*text);
   if (!t)
-    return problem("invalid_field", fmt::format("{} must be an RFC 3339 UTC time", name),
+    return problem("invalid_field", fmt::format("{} must be an RFC 3339 time", name),
                    std::string(name));
   return std::optional<Timestamp>(*t);
 }

@@ -39,6 +39,10 @@ def test_coupon_issue_and_products():
     other = post("/api/v1/coupons", dict(body, face_value=701), a, headers=h)
     expect(other, 409, "idempotency_conflict")
     check(issue(kind="balance", face_value=10) != first.json["coupon_code"], "codes differ")
+    # A time with an offset names its instant; answers give it in UTC.
+    zoned = issue(kind="balance", face_value=10, expires_at="2199-01-01T09:00:00+09:00")
+    checked = pos("check", {"coupon_code": zoned})
+    check(checked.json["expiry_date"] == "2199-01-01T00:00:00Z", checked)
     # Codes never reach the log: streams and payloads use the internal id.
     log = ctx.F.get("/api/v1/log?limit=1000&stream_prefix=coupon-", ctx.F.keys["auditor"])
     expect(log, 200)

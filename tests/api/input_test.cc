@@ -129,7 +129,7 @@ TEST_CASE("query numbers and limit: digits only; limit 1-1000, default 100") {
 namespace tally::api {
 namespace {
 
-TEST_CASE("RFC 3339 times: UTC with Z, an optional fraction of up to 6 digits, real dates") {
+TEST_CASE("RFC 3339 times: Z or an offset, an optional fraction of up to 9 digits, real dates") {
   using namespace std::chrono;
   const auto t = parse_rfc3339("2026-11-25T09:30:00Z");
   REQUIRE(t);
@@ -137,11 +137,35 @@ TEST_CASE("RFC 3339 times: UTC with Z, an optional fraction of up to 6 digits, r
   CHECK(format_rfc3339(*parse_rfc3339("2026-11-25T09:30:00.25Z")) == "2026-11-25T09:30:00.250000Z");
   CHECK(*parse_rfc3339("2024-02-29T23:59:59.000001Z") - *parse_rfc3339("2024-02-29T23:59:59Z") ==
         microseconds(1));
-  for (std::string_view bad :
-       {"", "2026-11-25", "2026-11-25T09:30:00", "2026-11-25T09:30:00+01:00",
-        "2026-02-30T00:00:00Z", "2026-13-01T00:00:00Z", "2026-11-25T24:00:00Z",
-        "2026-11-25T09:60:00Z", "2026-11-25T09:30:00.Z", "2026-11-25T09:30:00.1234567Z",
-        "2026-11-25T09:30:-1Z", "2026-11-25 09:30:00Z", "+026-11-25T09:30:00Z"}) {
+  // An offset names the same instant in UTC, also across a day's end.
+  CHECK(format_rfc3339(*parse_rfc3339("2026-11-25T18:30:00+09:00")) == "2026-11-25T09:30:00Z");
+  CHECK(format_rfc3339(*parse_rfc3339("2026-11-25T23:15:00-05:30")) == "2026-11-26T04:45:00Z");
+  CHECK(format_rfc3339(*parse_rfc3339("2026-01-01T00:00:00+00:00")) == "2026-01-01T00:00:00Z");
+  CHECK(*parse_rfc3339("2026-11-25t09:30:00z") == *t);
+  // Nanoseconds are cut to the microsecond, never rounded up into the next one.
+  CHECK(format_rfc3339(*parse_rfc3339("2026-11-25T09:30:00.123456999Z")) ==
+        "2026-11-25T09:30:00.123456Z");
+  for (std::string_view bad : {"",
+                               "2026-11-25",
+                               "2026-11-25T09:30:00",
+                               "2026-11-25T09:30:00+0100",
+                               "2026-11-25T09:30:00+24:00",
+                               "2026-11-25T09:30:00+01:60",
+                               "2026-11-25T09:30:00+01:00Z",
+                               "2026-11-25T09:30:00Z+01:00",
+                               "2026-11-25T09:30:00+1:00",
+                               "2026-02-30T00:00:00Z",
+                               "2026-13-01T00:00:00Z",
+                               "2026-11-25T24:00:00Z",
+                               "2026-11-25T09:60:00Z",
+                               "2026-11-25T09:30:00.Z",
+                               "2026-11-25T09:30:00.1234567890Z",
+                               "2026-11-25T09:30:00.",
+                               "2026-11-25T09:30:00.5",
+                               "2026-11-25T09:30:-1Z",
+                               "2026-11-25 09:30:00Z",
+                               "+026-11-25T09:30:00Z",
+                               "2026-11-25T09:30:60Z"}) {
     CAPTURE(bad);
     CHECK_FALSE(parse_rfc3339(bad));
   }
