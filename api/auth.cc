@@ -2,6 +2,8 @@
 
 #include <jwt.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <memory>
 
@@ -62,8 +64,13 @@ void Authenticator::add_key(std::string_view key, Principal principal) {
 Checked<Principal> Authenticator::authenticate(const Request& request) const {
   const std::string* header = request.header("Authorization");
   if (!header) return unauthorized("an Authorization: Bearer token is required");
-  constexpr std::string_view kBearer = "Bearer ";
-  if (header->size() <= kBearer.size() || header->compare(0, kBearer.size(), kBearer) != 0)
+  // The scheme is caseless (RFC 9110 §11.1): "bearer" is the same as "Bearer".
+  constexpr std::string_view kBearer = "bearer ";
+  const auto caseless = [](char want, char got) {
+    return std::tolower(static_cast<unsigned char>(got)) == want;
+  };
+  if (header->size() <= kBearer.size() ||
+      !std::equal(kBearer.begin(), kBearer.end(), header->begin(), caseless))
     return unauthorized("the Authorization header must be Bearer <token>");
   const std::string token = header->substr(kBearer.size());
   // A JWT has three dot-separated parts; an API key has no dot.
@@ -93,13 +100,15 @@ Checked<Principal> Authenticator::from_jwt(const std::string& token) const {
     return unauthorized("a token must carry role customer");
   const char* sub = jwt_get_grant(jwt.get(), "sub");
   if (!sub || !is_valid_id(sub)) return unauthorized("the token's sub is not a customer id");
+  // exp and nbf (RFC 7519 §4.1.4-5), on the server's clock; either may be absent.
+  const auto now_s =
+      std::chrono::duration_cast<std::chrono::seconds>(clock_.now().time_since_epoch()).count();
   errno = 0;
   const long exp = jwt_get_grant_int(jwt.get(), "exp");
-  if (errno != ENOENT) {
-    const auto now_s =
-        std::chrono::duration_cast<std::chrono::seconds>(clock_.now().time_since_epoch()).count();
-    if (exp <= now_s) return unauthorized("the token has expired");
-  }
+  if (errno != ENOENT && exp <= now_s) return unauthorized("the token has expired");
+  errno = 0;
+  const long nbf = jwt_get_grant_int(jwt.get(), "nbf");
+  if (errno != ENOENT && nbf > now_s) return unauthorized("the token is not valid yet");
   return Principal{Role::customer, std::string("jwt:") + sub, {}, sub};
 }
 

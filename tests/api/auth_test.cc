@@ -20,11 +20,13 @@ struct FakeKeys final : KeyDirectory {
 const Timestamp kNow = Timestamp(std::chrono::seconds(1'800'000'000));
 
 std::string make_jwt(const std::string& secret, std::map<std::string, std::string> grants,
-                     std::optional<long> exp, jwt_alg_t alg = JWT_ALG_HS256) {
+                     std::optional<long> exp, jwt_alg_t alg = JWT_ALG_HS256,
+                     std::optional<long> nbf = std::nullopt) {
   jwt_t* jwt = nullptr;
   REQUIRE(jwt_new(&jwt) == 0);
   for (const auto& [k, v] : grants) jwt_add_grant(jwt, k.c_str(), v.c_str());
   if (exp) jwt_add_grant_int(jwt, "exp", *exp);
+  if (nbf) jwt_add_grant_int(jwt, "nbf", *nbf);
   jwt_set_alg(jwt, alg, reinterpret_cast<const unsigned char*>(secret.data()),
               static_cast<int>(secret.size()));
   char* text = jwt_encode_str(jwt);
@@ -63,6 +65,14 @@ TEST_CASE("an API key is found by its hash and carries its role and scope") {
   Request basic;
   basic.headers["Authorization"] = "Basic dGs6cG9z";
   CHECK(s.auth.authenticate(basic).error().code == "unauthorized");
+  for (const char* scheme : {"bearer ", "BEARER "}) {  // the scheme is caseless
+    Request r;
+    r.headers["Authorization"] = std::string(scheme) + "tk_pos";
+    CHECK(s.auth.authenticate(r));
+  }
+  Request glued;
+  glued.headers["Authorization"] = "Bearertk_pos";
+  CHECK_FALSE(s.auth.authenticate(glued));
 }
 
 TEST_CASE("require(): 401 without a valid token, 403 for a role not allowed") {
@@ -93,6 +103,8 @@ TEST_CASE("a customer JWT: HS256 with our secret, role customer, sub an id, exp 
       make_jwt("s3cret", {{"role", "customer"}}, future),                  // no sub
       make_jwt("s3cret", {{"sub", "C7"}, {"role", "customer"}}, future, JWT_ALG_HS512),
       make_jwt("", {{"sub", "C7"}, {"role", "customer"}}, future, JWT_ALG_NONE),
+      make_jwt("s3cret", {{"sub", "C7"}, {"role", "customer"}}, future, JWT_ALG_HS256,
+               1'800'000'001),  // not valid yet
       "a.b.c",
   };
   for (const auto& token : refused) {
@@ -101,6 +113,8 @@ TEST_CASE("a customer JWT: HS256 with our secret, role customer, sub an id, exp 
     REQUIRE_FALSE(p);
     CHECK(p.error().code == "unauthorized");
   }
+  CHECK(s.auth.authenticate(bearer(make_jwt("s3cret", {{"sub", "C7"}, {"role", "customer"}}, future,
+                                            JWT_ALG_HS256, 1'800'000'000))));
   // The clock is the server's: moving it past exp expires the token.
   const auto token = make_jwt("s3cret", {{"sub", "C7"}, {"role", "customer"}}, future);
   s.clock.advance(std::chrono::seconds(60));
