@@ -47,6 +47,10 @@ Checked<coupons::IssueCoupon> decode_issue(ApiContext& ctx, const Json& body) {
     auto product = require_id(body, "product_id");
     if (!product) return tl::unexpected(product.error());
     c.product_id = *product;
+  } else {
+    auto product = optional_id(body, "product_id");
+    if (!product) return tl::unexpected(product.error());
+    c.product_id = product->value_or("");
   }
   auto expires = require_text(body, "expires_at", 64);
   if (!expires) return tl::unexpected(expires.error());

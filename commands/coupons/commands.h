@@ -22,7 +22,7 @@ struct IssueCoupon {
   std::string sealed_code;  // seal(coupon key, {"coupon:<id>", event_id, "coupon_code"}, code)
   CouponKind kind = CouponKind::balance;
   std::int64_t face_value = 0;
-  std::string product_id;  // exchange: the designated product
+  std::string product_id;  // exchange: the designated product; balance: checked, not kept
   // The catalogue price of product_id as the edge found it; nullopt: not in the catalogue.
   std::optional<std::int64_t> product_price;
   Timestamp expires_at;

@@ -23,7 +23,9 @@ Decision<CouponEvent> issue(const CouponState& state, const IssueCoupon& c) {
   const bool exchange = c.kind == CouponKind::exchange;
   if (exchange && c.product_id.empty())
     return reject("missing_field", "an exchange voucher needs its product_id");
-  if (exchange && !c.product_price)
+  // A balance coupon is tied to no product, but one it names must exist (api.md: an unknown
+  // product_id at issue is product_not_found); it is not recorded.
+  if (!c.product_id.empty() && !c.product_price)
     return reject("product_not_found", "no product " + c.product_id + " in the catalogue");
   return Events{CouponIssued{c.event_id, c.coupon_id, c.kind, c.face_value,
                              exchange ? c.product_id : std::string(), c.expires_at, c.customer_id,

@@ -65,7 +65,11 @@ def test_coupon_issue_and_products():
            ({"kind": "balance", "face_value": 5, "expires_at": FAR, "coupon_code": "a b"}, 400,
             "invalid_field", "coupon_code"),
            ({"kind": "exchange", "face_value": 5, "expires_at": FAR, "product_id": uid("NOPE")},
-            404, "product_not_found", None)]
+            404, "product_not_found", None),
+           ({"kind": "balance", "face_value": 5, "expires_at": FAR, "product_id": uid("NOPE")},
+            404, "product_not_found", None),
+           ({"kind": "balance", "face_value": 5, "expires_at": FAR, "product_id": "a b"}, 400,
+            "invalid_field", "product_id")]
     for body, status, code_, field in bad:
         expect(post("/api/v1/coupons", body, a), status, code_, field)
     for role in ("pos", "customer", "operator", "auditor", "jwt"):

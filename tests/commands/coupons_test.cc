@@ -37,6 +37,14 @@ TEST_CASE("a voucher for a product not in the catalogue is product_not_found") {
   CHECK(rejection({}, c) == "product_not_found");
 }
 
+TEST_CASE("a balance coupon naming a product not in the catalogue is product_not_found") {
+  auto c = issue_balance();
+  c.product_id = "nope";
+  CHECK(rejection({}, c) == "product_not_found");
+  c.product_price = 450;  // a product that exists: issued, and tied to no product
+  CHECK(apply({}, c).product_id.empty());
+}
+
 TEST_CASE("issuing with no value or an expiry already past is invalid_field") {
   CHECK(rejection({}, issue_balance(0)) == "invalid_field");
   auto past = issue_balance();
