@@ -87,10 +87,10 @@ Checked<std::optional<Timestamp>> date_param(const Json& body, std::string_view 
   return std::optional<Timestamp>(*at);
 }
 
-// Paging is the caller's to ask for: the Coupons table names no `next`, so a client written
-// against it would take a first page for the whole list and lose the rest silently. A `limit`
-// (1-1000) or a `cursor` (a page's `next`; pages of 100 without a limit) pages it, in the body like
-// the route's other fields or in the query like every list's; the body's wins.
+// A coupon's transactions grow with every redemption, so they are paged like every list that
+// can grow (api.md, Lists; the purchase history's table names no `next` either): `limit`
+// (default 100, at most 1000) and `cursor` (a page's `next`), in the body like the route's
+// other fields or in the query like every list's; the body's wins.
 struct PageQuery {
   std::optional<std::string> limit, cursor;
 
@@ -103,18 +103,18 @@ struct PageQuery {
   }
 };
 
-Checked<std::optional<std::size_t>> page_limit(const Json& body, const PageQuery& page) {
+Checked<std::size_t> page_limit(const Json& body, const PageQuery& page) {
   std::optional<std::uint64_t> limit;
   if (body.contains("limit") && !body["limit"].is_null()) {
     if (body["limit"].is_number_unsigned()) limit = body["limit"].get<std::uint64_t>();
   } else if (page.limit) {
     limit = parse_number<std::uint64_t>(*page.limit);
   } else {
-    return std::optional<std::size_t>();
+    return std::size_t{100};
   }
   if (!limit || *limit < 1 || *limit > 1000)
     return problem("invalid_field", "limit must be a whole number from 1 to 1000", "limit");
-  return std::optional<std::size_t>(*limit);
+  return static_cast<std::size_t>(*limit);
 }
 
 Checked<std::optional<std::string>> page_cursor(const Json& body, const PageQuery& page) {
@@ -139,7 +139,7 @@ Response transactions(const CouponRequest& r, const PageQuery& page, const View&
   query.from = *from;
   query.to = *to;
   query.after = *cursor;
-  if (*limit || *cursor) query.limit = limit->value_or(100);
+  query.limit = *limit;
   auto list = projections::CouponTransactions::list(view, r.coupon_id, query);
   if (!list) return to_response(from_error(list.error()));
   Json out = Json::array();

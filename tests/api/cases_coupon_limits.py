@@ -12,7 +12,7 @@ import time
 import ctx
 from ctx import check, expect
 from domain_support import (FAR, LAST, issue, pos, post, product, rfc3339, run_threads, server_now,
-                            uid, wait_pruned, wait_until)
+                            transaction_pages, uid, wait_pruned, wait_until)
 from support import Server, request, scratch_dir
 
 def test_throttle_after_20_failed_lookups():
@@ -221,7 +221,7 @@ def test_a_kill_loses_no_acknowledged_redeem_and_retries_settle_the_rest():
         b = pos("balance", {"coupon_code": code}, a, s2)
         expect(b, 200)
         check(b.json["balance"] == face - len(attempted), (b.json, len(attempted)))
-        listed = pos("transactions", {"coupon_code": code}, a, s2).json["transactions"]
+        listed, _ = transaction_pages(code, 1000, a, s2)
         ids = [t["transaction_id"] for t in listed]
         check(len(ids) == len(attempted) and set(ids) == attempted, (len(ids), len(attempted)))
         check(s2.stop() == 0, "exit")

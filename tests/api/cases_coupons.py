@@ -5,7 +5,8 @@ cases_coupon_limits.py.
 Run by server_test.py; each test_* uses the shared server `ctx.F`."""
 import ctx
 from ctx import check, expect
-from domain_support import FAR, after_writes, issue, pos, post, product, put, token, uid
+from domain_support import (FAR, after_writes, issue, pos, post, product, put, token,
+                            transaction_pages, uid)
 
 def test_coupon_issue_and_products():
     a = ctx.F.admin
@@ -78,31 +79,20 @@ def test_coupon_issue_and_products():
     expect(post("/api/v1/coupons", {}, None), 401, "unauthorized")
 
 
-def test_transactions_answer_the_whole_range_unless_paged():
-    # The Coupons table promises the whole range: more than a page's worth (1000) comes back
-    # whole, and only a caller asking for pages gets them.
+def test_transactions_are_paged():
+    # A coupon's transactions grow with every redemption: pages of 100 unless a limit says
+    # otherwise (api.md, Lists), and walking the pages gives every row once, oldest first.
     code = issue(kind="balance", face_value=5000)
     for i in range(1001):
         expect(pos("redeem", {"coupon_code": code, "transaction_id": "W%d" % i, "amount": 1}), 200)
-    r = pos("transactions", {"coupon_code": code})
-    expect(r, 200)
-    whole = r.json["transactions"]
-    check(len(whole) == 1001 and "next" not in r.json, len(whole))
-    check({t["transaction_id"] for t in whole} == {"W%d" % i for i in range(1001)}, r)
-    # Pages of 400 (limit in the body, the cursor passed back in the query), then a cursor
-    # alone (pages of 100): the same rows in the same order, none twice.
-    paged, cursor, pages = [], None, 0
-    while True:
-        body = {"coupon_code": code, "limit": 400}
-        page = pos("transactions" + ("?cursor=" + cursor if cursor else ""), body)
-        expect(page, 200)
-        pages += 1
-        paged += page.json["transactions"]
-        check(len(page.json["transactions"]) == (400 if pages < 3 else 201), page.json.keys())
-        cursor = page.json.get("next")
-        if not cursor:
-            break
-    check(pages == 3 and paged == whole, pages)
+    whole, sizes = transaction_pages(code)
+    check(sizes == [100] * 10 + [1], sizes)
+    check([t["transaction_id"] for t in whole] == ["W%d" % i for i in range(1001)], whole[:3])
+    # A limit in the body with the cursor in the query: the same rows in the same order.
+    paged, sizes = transaction_pages(code, limit=400)
+    check(sizes == [400, 400, 201] and paged == whole, sizes)
+    last = pos("transactions", {"coupon_code": code, "limit": 1000})
+    check(len(last.json["transactions"]) == 1000 and "next" in last.json, last.json.keys())
     first = pos("transactions?limit=1", {"coupon_code": code})
     rest = pos("transactions", {"coupon_code": code, "cursor": first.json["next"]})
     check(len(rest.json["transactions"]) == 100 and rest.json["transactions"] == whole[1:101], rest)

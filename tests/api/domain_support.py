@@ -85,6 +85,24 @@ def pos(path, body, token=None, server=None, **kw):
     return post("/api/v1/coupon/" + path, body, token or ctx.F.keys["pos"], server, **kw)
 
 
+def transaction_pages(code, limit=None, token=None, server=None):
+    """Every transaction of the coupon, page by page (the limit in the body, the cursor passed
+    back in the query), and the size of each page."""
+    rows, cursor, sizes = [], None, []
+    while True:
+        body = {"coupon_code": code}
+        if limit:
+            body["limit"] = limit
+        page = pos("transactions" + ("?cursor=" + cursor if cursor else ""), body, token, server)
+        expect(page, 200)
+        sizes.append(len(page.json["transactions"]))
+        rows += page.json["transactions"]
+        cursor = page.json.get("next")
+        check(len(sizes) <= 100, "more pages than a test writes")
+        if not cursor:
+            return rows, sizes
+
+
 def wait_pruned(server):
     """Waits until `server` pruned idempotency records past their retention."""
     def pruned():
