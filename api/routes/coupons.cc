@@ -87,14 +87,9 @@ void issue(ApiContext& ctx, const CouponDeps& deps, Request& request, Respond re
   command->event_id = new_event_id(ctx.clock);
   command->sealed_code = deps.codes.seal(command->coupon_id, command->event_id, code);
   // The domain's field rules (expires_at in the future) name their field in the message.
-  ProblemOf problem_of = [](const Error& e) {
-    Problem p = from_error(e);
-    for (const char* field : {"expires_at", "face_value"})
-      if (p.code == "invalid_field" && e.message.starts_with(field)) p.field = field;
-    return p;
-  };
   run_command(ctx, deps.coupons, request.correlation_id, respond, std::move(*command),
-              std::move(*context), 201, issued_code(deps.codes), std::move(problem_of));
+              std::move(*context), 201, issued_code(deps.codes),
+              naming_fields({"expires_at", "face_value"}));
 }
 
 void price_product(ApiContext& ctx, const CouponDeps& deps, Request& request, Respond respond) {

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <functional>
+#include <string>
+#include <vector>
 
 #include "api/command_context.h"
 #include "api/context.h"
@@ -51,6 +53,17 @@ Checked<std::string> erasable_customer(const std::string& subject);
 // with `position`, or the error through `problem_of`. Never throws out of the callback.
 using Shape = std::function<Checked<Json>(Json answer)>;
 using ProblemOf = std::function<Problem(const Error&)>;
+
+// A domain's invalid_field knows no field, but its message starts with the field's name: the
+// answer names it (api.md: invalid_field comes with `field`).
+inline ProblemOf naming_fields(std::vector<std::string> fields) {
+  return [fields = std::move(fields)](const Error& e) {
+    Problem p = from_error(e);
+    for (const auto& field : fields)
+      if (p.code == "invalid_field" && e.message.starts_with(field)) p.field = field;
+    return p;
+  };
+}
 
 template <class D>
 void run_command(ApiContext& ctx, commands::CommandBus<D>& bus, std::string correlation_id,

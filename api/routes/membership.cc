@@ -78,8 +78,9 @@ void points(ApiContext& ctx, const MembershipDeps& deps, Request& request, Respo
       earn ? membership::MembershipCommand(
                  membership::EarnPoints{t->customer_id, *amount, *reason, ctx.clock.now()})
            : membership::SpendPoints{t->customer_id, *amount, *reason, ctx.clock.now()};
+  // The domain refuses an earn past the largest balance by its amount.
   run_command(ctx, deps.members, request.correlation_id, respond, std::move(c), std::move(*context),
-              200);
+              200, {}, naming_fields({"amount"}));
 }
 
 Checked<std::vector<membership::PurchaseItem>> decode_items(const Json& body) {

@@ -102,7 +102,7 @@ def test_points_purchases_and_roles():
     expect(cpost(cid, "points/spend", {"amount": 1}, me), 400, "missing_field", "reason")
     # Past the largest balance an earn is refused; the balance never wraps negative.
     expect(cpost(cid, "points/earn", {"amount": 2 ** 63 - 1, "reason": "x"}), 400,
-           "invalid_field")
+           "invalid_field", "amount")
     check(cget(cid, "balances", me).json["points"] == 70, "the balance is kept")
     # Another customer's id is the 404 of an unknown one; other roles are 403.
     other = jwt(uid("O"))
