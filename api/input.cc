@@ -110,7 +110,7 @@ Checked<std::int64_t> require_amount(const Json& body, std::string_view field, Z
 
 std::optional<Timestamp> parse_rfc3339(std::string_view text) {
   using namespace std::chrono;
-  // YYYY-MM-DDTHH:MM:SS[.f{1,9}](Z|+HH:MM|-HH:MM)
+  // YYYY-MM-DDTHH:MM:SS[.f+](Z|+HH:MM|-HH:MM); no leap second (the clock has none)
   if (text.size() < 20 || text[4] != '-' || text[7] != '-' ||
       (text[10] != 'T' && text[10] != 't') || text[13] != ':' || text[16] != ':')
     return std::nullopt;
@@ -126,9 +126,9 @@ std::optional<Timestamp> parse_rfc3339(std::string_view text) {
   std::string_view zone = text.substr(19);
   std::int64_t micros = 0;
   if (zone.front() == '.') {
-    // Up to nanoseconds are read; the server's times are microseconds, so the rest is cut.
+    // The server's times are microseconds: digits past the sixth are cut.
     const auto end = zone.find_first_not_of("0123456789", 1);
-    if (end == std::string_view::npos || end < 2 || end > 10) return std::nullopt;
+    if (end == std::string_view::npos || end < 2) return std::nullopt;
     for (std::size_t i = 1; i <= 6; ++i) micros = micros * 10 + (i < end ? zone[i] - '0' : 0);
     zone.remove_prefix(end);
   }
@@ -142,8 +142,15 @@ std::optional<Timestamp> parse_rfc3339(std::string_view text) {
   } else if (zone != "Z" && zone != "z") {
     return std::nullopt;
   }
-  return Timestamp(sys_days(ymd).time_since_epoch() + hours(*h) + minutes(*mi) + seconds(*s) +
-                   microseconds(micros) - offset);
+  const Timestamp utc(sys_days(ymd).time_since_epoch() + hours(*h) + minutes(*mi) + seconds(*s) +
+                      microseconds(micros) - offset);
+  // An offset can move the instant out of the years 0001-9999, which RFC 3339 (and a
+  // protobuf Timestamp) can write; such a time is refused rather than answered unreadable.
+  static constexpr sys_days kFirst = year_month_day{year(1), January, day(1)};
+  static constexpr sys_days kEnd = year_month_day{year(10000), January, day(1)};
+  if (utc < Timestamp(kFirst.time_since_epoch()) || utc >= Timestamp(kEnd.time_since_epoch()))
+    return std::nullopt;
+  return utc;
 }
 
 Checked<std::optional<std::uint64_t>> query_number(const Request& request, std::string_view name) {

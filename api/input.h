@@ -36,8 +36,9 @@ enum class Zero { refused, allowed };
 Checked<std::int64_t> require_amount(const Json& body, std::string_view field,
                                      Zero zero = Zero::refused);
 
-// RFC 3339: "2026-11-25T09:30:00Z", with a fraction of up to 9 digits (cut to microseconds)
-// and Z or an offset ("…:00+09:00"), turned into the UTC instant it names.
+// RFC 3339: "2026-11-25T09:30:00Z", with a fraction (cut to microseconds) and Z or an offset
+// ("…:00+09:00"), turned into the UTC instant it names, which must fall in the years
+// 0001-9999. No leap second.
 std::optional<Timestamp> parse_rfc3339(std::string_view text);
 
 // A whole-number query parameter (positions, limits): absent is nullopt; anything but digits

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "api/input.h"
 #include "api/routes/routes.h"
 
@@ -11,9 +13,13 @@ namespace tally::api {
 namespace {
 
 Checked<std::optional<Timestamp>> time_param(const Request& request, std::string_view name) {
-  const std::string* text = request.query_param(name);
-  if (!text) return std::optional<Timestamp>{};
-  auto t = parse_rfc3339(*text);
+  const std::string* param = request.query_param(name);
+  if (!param) return std::optional<Timestamp>{};
+  // A query string decodes '+' as a space, so an offset sent unescaped ("…:00+09:00") comes
+  // as "…:00 09:00"; an RFC 3339 time has no space, so it can only have been that '+'.
+  std::string text = *param;
+  std::replace(text.begin(), text.end(), ' ', '+');
+  auto t = parse_rfc3339(text);
   if (!t)
     return problem("invalid_field", fmt::format("{} must be an RFC 3339 time", name),
                    std::string(name));

@@ -259,3 +259,9 @@ def test_schedules_page_by_cursor_through_items_due_together():
         path = query + "&cursor=" + r.json["next"]
     check(len(refs) == 5 and len(set(refs)) == 5 and refs == sorted(refs) and pages == 3, refs)
     expect(ctx.F.get(query + "&cursor=nope", a), 400, "invalid_field", "cursor")
+    # The same instant with an offset, its '+' escaped or not (a query string reads '+' as ' ').
+    for plus in ("%2B", "+"):
+        zoned = "/api/v1/schedules?kind=coupon_expiry&from=2198-03-07T09:00:00%s09:00&limit=5" % plus
+        r = ctx.F.get(after_writes(zoned), a)
+        expect(r, 200)
+        check([item["ref"] for item in r.json["items"]] == refs, r)

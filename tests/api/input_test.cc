@@ -129,7 +129,7 @@ TEST_CASE("query numbers and limit: digits only; limit 1-1000, default 100") {
 namespace tally::api {
 namespace {
 
-TEST_CASE("RFC 3339 times: Z or an offset, an optional fraction of up to 9 digits, real dates") {
+TEST_CASE("RFC 3339 times: Z or an offset, an optional fraction, real dates in 0001-9999") {
   using namespace std::chrono;
   const auto t = parse_rfc3339("2026-11-25T09:30:00Z");
   REQUIRE(t);
@@ -145,6 +145,12 @@ TEST_CASE("RFC 3339 times: Z or an offset, an optional fraction of up to 9 digit
   // Nanoseconds are cut to the microsecond, never rounded up into the next one.
   CHECK(format_rfc3339(*parse_rfc3339("2026-11-25T09:30:00.123456999Z")) ==
         "2026-11-25T09:30:00.123456Z");
+  CHECK(*parse_rfc3339("2026-11-25T09:30:00.000000000000Z") == *t);
+  // The first and last instants of the years RFC 3339 writes, also reached by an offset.
+  CHECK(format_rfc3339(*parse_rfc3339("9999-12-31T23:59:59.999999Z")) ==
+        "9999-12-31T23:59:59.999999Z");
+  CHECK(format_rfc3339(*parse_rfc3339("9999-12-31T23:59:59+00:01")) == "9999-12-31T23:58:59Z");
+  CHECK(format_rfc3339(*parse_rfc3339("0001-01-01T00:00:00Z")) == "0001-01-01T00:00:00Z");
   for (std::string_view bad : {"",
                                "2026-11-25",
                                "2026-11-25T09:30:00",
@@ -159,7 +165,10 @@ TEST_CASE("RFC 3339 times: Z or an offset, an optional fraction of up to 9 digit
                                "2026-11-25T24:00:00Z",
                                "2026-11-25T09:60:00Z",
                                "2026-11-25T09:30:00.Z",
-                               "2026-11-25T09:30:00.1234567890Z",
+                               "2026-11-25T09:30:00.12a4Z",
+                               "9999-12-31T23:59:59-00:01",
+                               "0001-01-01T00:00:00+00:01",
+                               "0000-06-01T00:00:00Z",
                                "2026-11-25T09:30:00.",
                                "2026-11-25T09:30:00.5",
                                "2026-11-25T09:30:-1Z",
