@@ -4,8 +4,9 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cerrno>
+#include <cstdlib>
 #include <memory>
+#include <nlohmann/json.hpp>
 
 #include "api/input.h"
 #include "core/sha256.h"
@@ -20,6 +21,20 @@ tl::unexpected<Problem> unauthorized(std::string message) {
 struct JwtFree {
   void operator()(jwt_t* j) const { jwt_free(j); }
 };
+struct CFree {
+  void operator()(char* text) const { std::free(text); }
+};
+
+// A NumericDate claim (RFC 7519 §2): seconds since the epoch, maybe with a fraction; nullopt
+// when absent. Read as JSON, because jwt_get_grant_int reads a fraction or a string as 0
+// without saying so, which would take a token not valid until later as valid now.
+Result<std::optional<double>> numeric_claim(jwt_t* jwt, const char* name) {
+  std::unique_ptr<char, CFree> text(jwt_get_grants_json(jwt, name));
+  if (!text) return std::optional<double>();
+  const auto value = nlohmann::json::parse(text.get(), nullptr, /*allow_exceptions=*/false);
+  if (!value.is_number()) return tally::fail(Code::invalid_argument, "not a NumericDate");
+  return std::optional<double>(value.get<double>());
+}
 
 }  // namespace
 
@@ -101,14 +116,12 @@ Checked<Principal> Authenticator::from_jwt(const std::string& token) const {
   const char* sub = jwt_get_grant(jwt.get(), "sub");
   if (!sub || !is_valid_id(sub)) return unauthorized("the token's sub is not a customer id");
   // exp and nbf (RFC 7519 §4.1.4-5), on the server's clock; either may be absent.
-  const auto now_s =
-      std::chrono::duration_cast<std::chrono::seconds>(clock_.now().time_since_epoch()).count();
-  errno = 0;
-  const long exp = jwt_get_grant_int(jwt.get(), "exp");
-  if (errno != ENOENT && exp <= now_s) return unauthorized("the token has expired");
-  errno = 0;
-  const long nbf = jwt_get_grant_int(jwt.get(), "nbf");
-  if (errno != ENOENT && nbf > now_s) return unauthorized("the token is not valid yet");
+  const double now_s = std::chrono::duration<double>(clock_.now().time_since_epoch()).count();
+  const auto exp = numeric_claim(jwt.get(), "exp");
+  const auto nbf = numeric_claim(jwt.get(), "nbf");
+  if (!exp || !nbf) return unauthorized("the token's exp and nbf must be numbers");
+  if (*exp && **exp <= now_s) return unauthorized("the token has expired");
+  if (*nbf && **nbf > now_s) return unauthorized("the token is not valid yet");
   return Principal{Role::customer, std::string("jwt:") + sub, {}, sub};
 }
 

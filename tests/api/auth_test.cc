@@ -121,6 +121,29 @@ TEST_CASE("a customer JWT: HS256 with our secret, role customer, sub an id, exp 
   CHECK_FALSE(s.auth.authenticate(bearer(token)));
 }
 
+TEST_CASE("exp and nbf are read as numbers, fractions included; another type is refused") {
+  Setup s;  // now: 1'800'000'000
+  const auto token = [](const std::string& claims) {
+    jwt_t* jwt = nullptr;
+    REQUIRE(jwt_new(&jwt) == 0);
+    REQUIRE(jwt_add_grants_json(jwt, claims.c_str()) == 0);
+    jwt_set_alg(jwt, JWT_ALG_HS256, reinterpret_cast<const unsigned char*>("s3cret"), 6);
+    char* text = jwt_encode_str(jwt);
+    std::string out = text ? text : "";
+    free(text);
+    jwt_free(jwt);
+    return out;
+  };
+  const std::string who = R"("sub":"C7","role":"customer")";
+  CHECK(s.auth.authenticate(bearer(token("{" + who + R"(,"exp":1800000000.5})"))));
+  CHECK(s.auth.authenticate(bearer(token("{" + who + R"(,"nbf":1799999999.5})"))));
+  for (const char* refused : {R"("nbf":1800000000.5)", R"("exp":1799999999.5)",
+                              R"("exp":"1900000000")", R"("nbf":"0")", R"("exp":null)"}) {
+    CAPTURE(refused);
+    CHECK_FALSE(s.auth.authenticate(bearer(token("{" + who + "," + refused + "}"))));
+  }
+}
+
 TEST_CASE("without a JWT secret, tokens are refused") {
   FakeKeys keys;
   TestClock clock{kNow};
