@@ -14,11 +14,17 @@ std::string actor_of(const Principal& caller) {
 }
 
 // "Same body" (api.md) means the same JSON: a client that sends its fields in another order
-// or spacing is retrying, not reusing the key. A body that is no JSON object counts as bytes
-// (the dump of an object never equals a body that is not one, so the two cannot collide).
-std::string body_fingerprint(const Request& request) {
-  auto object = parse_object(request.body);
-  const std::string canonical = object ? object->dump() : request.body;
+// or spacing is retrying, not reusing the key. The route's parsed body is used when it has
+// one; a body that is no JSON object counts as bytes (the dump of an object never equals a
+// body that is not one, so the two cannot collide).
+std::string body_fingerprint(const Request& request, const nlohmann::json* body) {
+  std::string canonical;
+  if (body) {
+    canonical = body->dump();
+  } else {
+    auto object = parse_object(request.body);
+    canonical = object ? object->dump() : request.body;
+  }
   return to_hex(sha256({request.method, " ", request.path, "\n", canonical}));
 }
 
@@ -29,7 +35,8 @@ Response replay_marked(Response r, const commands::Outcome& outcome) {
 
 }  // namespace
 
-Checked<commands::Context> command_context(const Request& request, const Principal& caller) {
+Checked<commands::Context> command_context(const Request& request, const Principal& caller,
+                                           const nlohmann::json* body) {
   commands::Context context;
   context.actor = actor_of(caller);
   context.correlation_id = request.correlation_id;
@@ -39,7 +46,7 @@ Checked<commands::Context> command_context(const Request& request, const Princip
                      "Idempotency-Key");
     // Scoped to the caller: two clients choosing the same key never see each other's answers.
     context.idempotency_key = "http/" + caller.key_id + "/" + *key;
-    context.fingerprint = body_fingerprint(request);
+    context.fingerprint = body_fingerprint(request, body);
   }
   return context;
 }

@@ -1,7 +1,7 @@
 // What every command route does the same way (api.md, Conventions): the Idempotency-Key header
-// (scoped to the caller, fingerprinted by method, path and the body's JSON), the actor and correlation
-// id, the answer with `position` and `Idempotent-Replayed: true` on a replay, and the 503
-// `overloaded` with Retry-After when the command path is full.
+// (scoped to the caller, fingerprinted by method, path and the body's JSON), the actor and
+// correlation id, the answer with `position` and `Idempotent-Replayed: true` on a replay, and the
+// 503 `overloaded` with Retry-After when the command path is full.
 #pragma once
 
 #include "api/auth.h"
@@ -11,7 +11,10 @@
 
 namespace tally::api {
 
-Checked<commands::Context> command_context(const Request& request, const Principal& caller);
+// `body`: the request's body as the route parsed it (not parsed again); null for a route
+// that reads none.
+Checked<commands::Context> command_context(const Request& request, const Principal& caller,
+                                           const nlohmann::json* body = nullptr);
 // A command keyed by the domain (a POS transaction, a purchase id) instead of the header:
 // the caller's actor and correlation id, `key`, and `fingerprint` to tell a retry from reuse.
 commands::Context keyed_context(const Request& request, const Principal& caller, std::string key,

@@ -161,12 +161,16 @@ Checked<std::optional<std::uint64_t>> query_number(const Request& request, std::
   return std::optional<std::uint64_t>(*n);
 }
 
+Checked<std::size_t> list_limit(std::optional<std::uint64_t> limit) {
+  if (!limit) return std::size_t{100};
+  if (*limit < 1 || *limit > 1000) return invalid("limit", "must be 1-1000");
+  return static_cast<std::size_t>(*limit);
+}
+
 Checked<std::size_t> query_limit(const Request& request) {
   auto limit = query_number(request, "limit");
   if (!limit) return tl::unexpected(limit.error());
-  if (!*limit) return std::size_t{100};
-  if (**limit < 1 || **limit > 1000) return invalid("limit", "must be 1-1000");
-  return static_cast<std::size_t>(**limit);
+  return list_limit(*limit);
 }
 
 }  // namespace tally::api

@@ -106,15 +106,14 @@ struct PageQuery {
 Checked<std::size_t> page_limit(const Json& body, const PageQuery& page) {
   std::optional<std::uint64_t> limit;
   if (body.contains("limit") && !body["limit"].is_null()) {
-    if (body["limit"].is_number_unsigned()) limit = body["limit"].get<std::uint64_t>();
+    if (!body["limit"].is_number_unsigned())
+      return problem("invalid_field", "limit must be a whole number", "limit");
+    limit = body["limit"].get<std::uint64_t>();
   } else if (page.limit) {
     limit = parse_number<std::uint64_t>(*page.limit);
-  } else {
-    return std::size_t{100};
+    if (!limit) return problem("invalid_field", "limit must be a whole number", "limit");
   }
-  if (!limit || *limit < 1 || *limit > 1000)
-    return problem("invalid_field", "limit must be a whole number from 1 to 1000", "limit");
-  return static_cast<std::size_t>(*limit);
+  return list_limit(limit);
 }
 
 Checked<std::optional<std::string>> page_cursor(const Json& body, const PageQuery& page) {

@@ -78,7 +78,7 @@ void issue(ApiContext& ctx, const CouponDeps& deps, Request& request, Respond re
   if (!explicit_code) return respond(to_response(explicit_code.error()));
   auto command = decode_issue(ctx, *body);
   if (!command) return respond(to_response(command.error()));
-  auto context = command_context(request, *who);
+  auto context = command_context(request, *who, &*body);
   if (!context) return respond(to_response(context.error()));
   const std::string code = explicit_code->value_or(CouponCodes::generate());
   if (code.empty()) return respond(internal_error(request.correlation_id));
@@ -104,7 +104,7 @@ void price_product(ApiContext& ctx, const CouponDeps& deps, Request& request, Re
   if (!name) return respond(to_response(name.error()));
   auto price = require_amount(*body, "price");
   if (!price) return respond(to_response(price.error()));
-  auto context = command_context(request, *who);
+  auto context = command_context(request, *who, &*body);
   if (!context) return respond(to_response(context.error()));
   run_command(ctx, deps.catalogue, request.correlation_id, respond,
               coupons::Catalogue::PriceProduct{id, *name, *price, ctx.clock.now()},

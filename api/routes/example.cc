@@ -27,7 +27,7 @@ void add_example_routes(Router& router, ApiContext& ctx, commands::CommandBus<Co
           if (by > 1'000'000)
             return respond(to_response(Problem{"invalid_field", "by is at most 1000000", "by"}));
         }
-        auto context = command_context(request, *who);
+        auto context = command_context(request, *who, &*body);
         if (!context) return respond(to_response(context.error()));
         auto ticket = ctx.commands.try_enter();
         if (!ticket) return respond(to_response(overloaded_problem()));

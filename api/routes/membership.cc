@@ -41,7 +41,7 @@ void register_customer(ApiContext& ctx, const MembershipDeps& deps, Request& req
     if (!text) return respond(to_response(text.error()));
     pii[i] = std::move(*text);
   }
-  auto context = command_context(request, *who);
+  auto context = command_context(request, *who, &*body);
   if (!context) return respond(to_response(context.error()));
   auto work = [&ctx, deps, respond, correlation_id = request.correlation_id, id, pii, fields,
                context = *context] {
@@ -72,7 +72,7 @@ void points(ApiContext& ctx, const MembershipDeps& deps, Request& request, Respo
   if (!amount) return respond(to_response(amount.error()));
   auto reason = require_text(*body, "reason", 200);
   if (!reason) return respond(to_response(reason.error()));
-  auto context = command_context(request, t->who);
+  auto context = command_context(request, t->who, &*body);
   if (!context) return respond(to_response(context.error()));
   membership::MembershipCommand c =
       earn ? membership::MembershipCommand(

@@ -34,15 +34,18 @@ TEST_CASE("a command answer is the domain's answer with status and position") {
 }
 
 TEST_CASE("an Idempotency-Key's body is compared as JSON: order and spacing are the same body") {
-  const auto fingerprint = [](std::string path, std::string body) {
+  const auto fingerprint = [](std::string path, std::string body, const json* parsed = nullptr) {
     Request r;
     r.method = "POST";
     r.path = std::move(path);
     r.body = std::move(body);
     r.headers.emplace("Idempotency-Key", "k1");
-    return command_context(r, Principal{}).value().fingerprint;
+    return command_context(r, Principal{}, parsed).value().fingerprint;
   };
   const auto first = fingerprint("/a", R"({"kind":"balance","face_value":5})");
+  // The route's parsed body gives the same fingerprint as the body parsed here.
+  const auto parsed = json::parse(R"({"face_value":5,"kind":"balance"})");
+  CHECK(fingerprint("/a", "", &parsed) == first);
   CHECK(fingerprint("/a", R"( { "face_value" : 5,"kind":"balance" } )") == first);
   CHECK(fingerprint("/a", R"({"kind":"balance","face_value":6})") != first);
   CHECK(fingerprint("/b", R"({"kind":"balance","face_value":5})") != first);
