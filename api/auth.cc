@@ -1,6 +1,8 @@
 #include "api/auth.h"
 
 #include <jwt.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 
 #include <algorithm>
 #include <cctype>
@@ -67,9 +69,19 @@ std::string key_hash(std::string_view key) {
   return to_hex(sha256({key}));
 }
 
-Authenticator::Authenticator(const KeyDirectory& keys, std::optional<std::string> jwt_secret,
-                             const Clock& clock)
-    : keys_(keys), jwt_secret_(std::move(jwt_secret)), clock_(clock) {}
+Result<void> check_rs256_public_key(std::string_view pem) {
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(
+      BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), &BIO_free);
+  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(
+      bio ? PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr) : nullptr, &EVP_PKEY_free);
+  if (!key) return tally::fail(Code::invalid_argument, "not a PEM public key (BEGIN PUBLIC KEY)");
+  if (!EVP_PKEY_is_a(key.get(), "RSA"))
+    return tally::fail(Code::invalid_argument, "not an RSA key, which RS256 needs");
+  return {};
+}
+
+Authenticator::Authenticator(const KeyDirectory& keys, JwtKeys jwt, const Clock& clock)
+    : keys_(keys), jwt_(std::move(jwt)), clock_(clock) {}
 
 void Authenticator::add_key(std::string_view key, Principal principal) {
   std::lock_guard lock(mutex_);
@@ -102,14 +114,26 @@ Checked<Principal> Authenticator::authenticate(const Request& request) const {
 }
 
 Checked<Principal> Authenticator::from_jwt(const std::string& token) const {
-  if (!jwt_secret_) return unauthorized("tokens are not accepted by this server");
-  jwt_t* raw = nullptr;
-  const auto* key = reinterpret_cast<const unsigned char*>(jwt_secret_->data());
-  if (jwt_decode(&raw, token.c_str(), key, static_cast<int>(jwt_secret_->size())) != 0 || !raw)
-    return unauthorized("the token is not valid");
-  std::unique_ptr<jwt_t, JwtFree> jwt(raw);
-  // Only HS256: never "none", never another algorithm chosen by the token.
-  if (jwt_get_alg(jwt.get()) != JWT_ALG_HS256) return unauthorized("the token is not HS256");
+  if (!jwt_.hs256_secret && !jwt_.rs256_public_key)
+    return unauthorized("tokens are not accepted by this server");
+  // libjwt verifies with the algorithm the token names, so a token is taken only when it names
+  // the algorithm of the key that verified it: never "none", never HS256 under the public key.
+  const std::pair<jwt_alg_t, const std::optional<std::string>*> keys[] = {
+      {JWT_ALG_HS256, &jwt_.hs256_secret}, {JWT_ALG_RS256, &jwt_.rs256_public_key}};
+  std::unique_ptr<jwt_t, JwtFree> jwt;
+  for (const auto& [alg, key] : keys) {
+    if (!*key) continue;
+    jwt_t* raw = nullptr;
+    const int failed =
+        jwt_decode(&raw, token.c_str(), reinterpret_cast<const unsigned char*>((*key)->data()),
+                   static_cast<int>((*key)->size()));
+    std::unique_ptr<jwt_t, JwtFree> decoded(raw);
+    if (failed == 0 && decoded && jwt_get_alg(decoded.get()) == alg) {
+      jwt = std::move(decoded);
+      break;
+    }
+  }
+  if (!jwt) return unauthorized("the token is not valid");
   const char* role = jwt_get_grant(jwt.get(), "role");
   if (!role || std::string_view(role) != "customer")
     return unauthorized("a token must carry role customer");

@@ -1,6 +1,7 @@
 // Who is calling (api.md, Conventions: Auth). `Authorization: Bearer <token>` where the token
-// is an API key (stored hashed; role and scope come with it) or, for customers, an HS256 JWT
-// with `sub` = the customer id, `role` = "customer" and `exp` honoured when present.
+// is an API key (stored hashed; role and scope come with it) or, for customers, a JWT (HS256
+// under a shared secret or RS256 under an RSA public key) with `sub` = the customer id,
+// `role` = "customer", and `exp` and `nbf` honoured when present.
 // No, unknown or expired token: 401 `unauthorized`; a JWT whose role is not customer: 401.
 // A known caller whose role may not use a route: 403 `forbidden`.
 #pragma once
@@ -41,11 +42,20 @@ class KeyDirectory {
 // The hex SHA-256 under which a key is stored.
 std::string key_hash(std::string_view key);
 
+// The keys customer JWTs are verified with; with neither, JWTs are not accepted. A token is
+// checked only with the key of the algorithm it names: an HS256 token made with the public
+// key as its secret is no token.
+struct JwtKeys {
+  std::optional<std::string> hs256_secret;
+  std::optional<std::string> rs256_public_key;  // PEM
+};
+
+// Whether `pem` is an RSA public key (PEM, "BEGIN PUBLIC KEY"), to refuse a wrong file at start.
+Result<void> check_rs256_public_key(std::string_view pem);
+
 class Authenticator {
  public:
-  // `jwt_secret`: the HS256 secret; none means JWTs are not accepted.
-  Authenticator(const KeyDirectory& keys, std::optional<std::string> jwt_secret,
-                const Clock& clock);
+  Authenticator(const KeyDirectory& keys, JwtKeys jwt, const Clock& clock);
 
   // A key known outside the log (the admin key file).
   void add_key(std::string_view key, Principal principal);
@@ -60,7 +70,7 @@ class Authenticator {
   Checked<Principal> from_jwt(const std::string& token) const;
 
   const KeyDirectory& keys_;
-  const std::optional<std::string> jwt_secret_;
+  const JwtKeys jwt_;
   const Clock& clock_;
   mutable std::mutex mutex_;
   std::map<std::string, Principal, std::less<>> static_keys_;  // by hash

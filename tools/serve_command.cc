@@ -36,6 +36,7 @@ struct Settings {
   std::string nats;
   std::string admin_key_file;
   std::string jwt_secret_file;
+  std::string jwt_public_key_file;
   bool test_clock = false;
   bool example_domain = false;
   std::size_t io_threads = 2;
@@ -80,6 +81,27 @@ void print_examples(const std::string& host, std::uint16_t port, const std::stri
       base, auth, base, auth, base);
 }
 
+// The keys of customer JWTs, read before the data dir is touched: a wrong file is refused
+// with nothing opened.
+Result<api::JwtKeys> load_jwt_keys(const Settings& s) {
+  api::JwtKeys jwt;
+  if (!s.jwt_secret_file.empty()) {
+    auto secret = read_secret_file(s.jwt_secret_file);
+    if (!secret) return tl::unexpected(secret.error());
+    if (secret->empty()) return fail(Code::invalid_argument, s.jwt_secret_file + " is empty");
+    jwt.hs256_secret = std::move(*secret);
+  }
+  if (!s.jwt_public_key_file.empty()) {
+    auto pem = read_secret_file(s.jwt_public_key_file);
+    if (!pem) return tl::unexpected(pem.error());
+    *pem += '\n';  // read_secret_file took the PEM's last newline away
+    if (auto ok = api::check_rs256_public_key(*pem); !ok)
+      return fail(Code::invalid_argument, s.jwt_public_key_file + ": " + ok.error().message);
+    jwt.rs256_public_key = std::move(*pem);
+  }
+  return jwt;
+}
+
 int run(const Settings& s) {
   // Before any thread starts, so that every thread inherits the mask and only sigwait sees
   // the signals.
@@ -101,6 +123,8 @@ int run(const Settings& s) {
   server_options.limits.header_timeout = std::chrono::milliseconds(s.header_timeout_ms);
   server_options.limits.body_timeout = std::chrono::milliseconds(s.body_timeout_ms);
   server_options.limits.write_timeout = std::chrono::milliseconds(s.write_timeout_ms);
+  auto jwt = load_jwt_keys(s);
+  if (!jwt) return refuse(describe(jwt.error()));
 
   const SystemClock system_clock;
   PersistedTestClock test_clock;
@@ -145,14 +169,7 @@ int run(const Settings& s) {
 
   commands::CommandBus<api::keys::KeyDomain> key_bus(**log);
   api::keys::KeyIndex key_index(keys_projector, **log);
-  std::optional<std::string> jwt_secret;
-  if (!s.jwt_secret_file.empty()) {
-    auto secret = read_secret_file(s.jwt_secret_file);
-    if (!secret) return refuse(describe(secret.error()));
-    if (secret->empty()) return refuse(s.jwt_secret_file + " is empty");
-    jwt_secret = std::move(*secret);
-  }
-  api::Authenticator auth(key_index, jwt_secret, clock);
+  api::Authenticator auth(key_index, std::move(*jwt), clock);
   auto admin_key = load_admin_key(s.data_dir, s.admin_key_file);
   if (!admin_key) return refuse(describe(admin_key.error()));
   auth.add_key(admin_key->key, api::Principal{api::Role::admin, "admin", {}, {}});
@@ -221,7 +238,10 @@ void add_serve_command(CLI::App& app) {
   cmd->add_option("--nats", s->nats, "NATS URL to replicate to (not in this build yet)");
   cmd->add_option("--admin-key-file", s->admin_key_file,
                   "a file whose first line is an admin key (default: DIR/admin.key, created)");
-  cmd->add_option("--jwt-secret-file", s->jwt_secret_file, "the HS256 secret of customer JWTs");
+  cmd->add_option("--jwt-secret-file", s->jwt_secret_file,
+                  "the HS256 secret of customer JWTs (trailing newline ignored)");
+  cmd->add_option("--jwt-public-key-file", s->jwt_public_key_file,
+                  "the RSA public key (PEM) of RS256 customer JWTs");
   cmd->add_flag("--test-clock", s->test_clock, "a test clock, advanced by the admin API");
   cmd->add_option("--io-threads", s->io_threads, "HTTP I/O threads")->capture_default_str();
   cmd->add_option("--max-inflight-commands", s->max_inflight_commands,

@@ -2,8 +2,12 @@
 
 #include <doctest/doctest.h>
 #include <jwt.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
 
 #include <map>
+#include <memory>
 
 namespace tally::api {
 namespace {
@@ -45,7 +49,7 @@ Request bearer(const std::string& token) {
 struct Setup {
   FakeKeys keys;
   TestClock clock{kNow};
-  Authenticator auth{keys, std::string("s3cret"), clock};
+  Authenticator auth{keys, JwtKeys{std::string("s3cret"), std::nullopt}, clock};
   Setup() {
     keys.keys[key_hash("tk_pos")] = Principal{Role::pos, "k1", "S1", ""};
     auth.add_key("admin-key-from-file", Principal{Role::admin, "admin", "", ""});
@@ -144,10 +148,71 @@ TEST_CASE("exp and nbf are read as numbers, fractions included; another type is 
   }
 }
 
-TEST_CASE("without a JWT secret, tokens are refused") {
+// A fresh RSA key pair as PEM: {private, public}.
+std::pair<std::string, std::string> rsa_key_pair() {
+  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(EVP_RSA_gen(2048), &EVP_PKEY_free);
+  REQUIRE(key);
+  const auto pem = [&](bool is_private) {
+    std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), &BIO_free);
+    REQUIRE((is_private ? PEM_write_bio_PrivateKey(bio.get(), key.get(), nullptr, nullptr, 0,
+                                                   nullptr, nullptr)
+                        : PEM_write_bio_PUBKEY(bio.get(), key.get())) == 1);
+    char* data = nullptr;
+    const long size = BIO_get_mem_data(bio.get(), &data);
+    return std::string(data, static_cast<std::size_t>(size));
+  };
+  return {pem(true), pem(false)};
+}
+
+TEST_CASE("an RS256 customer JWT is verified with the public key, and only RS256 with it") {
+  const auto [private_pem, public_pem] = rsa_key_pair();
+  const auto [other_private, other_public] = rsa_key_pair();
+  REQUIRE(check_rs256_public_key(public_pem));
+  CHECK_FALSE(check_rs256_public_key(private_pem.substr(0, 40)));
+  CHECK_FALSE(check_rs256_public_key("s3cret"));
   FakeKeys keys;
   TestClock clock{kNow};
-  Authenticator auth{keys, std::nullopt, clock};
+  const std::map<std::string, std::string> who{{"sub", "C7"}, {"role", "customer"}};
+  const long future = 1'800'000'060, past = 1'799'999'999;
+
+  SUBCASE("with the public key alone") {
+    Authenticator auth{keys, JwtKeys{std::nullopt, public_pem}, clock};
+    auto ok = auth.authenticate(bearer(make_jwt(private_pem, who, future, JWT_ALG_RS256)));
+    REQUIRE(ok);
+    CHECK(ok->customer_id == "C7");
+    const std::string refused[] = {
+        make_jwt(other_private, who, future, JWT_ALG_RS256),  // another key pair
+        make_jwt(private_pem, who, past, JWT_ALG_RS256),      // expired
+        make_jwt(private_pem, {{"sub", "C7"}, {"role", "pos"}}, future, JWT_ALG_RS256),
+        make_jwt(private_pem, who, future, JWT_ALG_RS512),  // RS256 only
+        // The public key is public: an HS256 token with it as the secret is a forgery.
+        make_jwt(public_pem, who, future, JWT_ALG_HS256),
+        make_jwt("s3cret", who, future, JWT_ALG_HS256),
+        make_jwt("", who, future, JWT_ALG_NONE),
+    };
+    for (const auto& token : refused) {
+      CAPTURE(token);
+      const auto p = auth.authenticate(bearer(token));
+      REQUIRE_FALSE(p);
+      CHECK(p.error().code == "unauthorized");
+    }
+  }
+  SUBCASE("with both keys, each takes its own algorithm") {
+    Authenticator auth{keys, JwtKeys{std::string("s3cret"), public_pem}, clock};
+    CHECK(auth.authenticate(bearer(make_jwt(private_pem, who, future, JWT_ALG_RS256))));
+    CHECK(auth.authenticate(bearer(make_jwt("s3cret", who, future, JWT_ALG_HS256))));
+    CHECK_FALSE(auth.authenticate(bearer(make_jwt(public_pem, who, future, JWT_ALG_HS256))));
+  }
+  SUBCASE("with the secret alone, an RS256 token is refused") {
+    Authenticator auth{keys, JwtKeys{std::string("s3cret"), std::nullopt}, clock};
+    CHECK_FALSE(auth.authenticate(bearer(make_jwt(private_pem, who, future, JWT_ALG_RS256))));
+  }
+}
+
+TEST_CASE("without a JWT key, tokens are refused") {
+  FakeKeys keys;
+  TestClock clock{kNow};
+  Authenticator auth{keys, JwtKeys{}, clock};
   auto p = auth.authenticate(bearer(make_jwt("s", {{"sub", "C7"}, {"role", "customer"}}, {})));
   CHECK(p.error().code == "unauthorized");
 }

@@ -12,7 +12,8 @@ import time
 
 import ctx
 from ctx import check, expect, increment, JWT_SECRET
-from support import Server, SseClient, jwt_hs256, request, scratch_dir
+from support import (Server, SseClient, jwt_hs256, jwt_rs256, request, rsa_key_pair,
+                     scratch_dir)
 
 
 def test_health_ready_and_metrics_pass_promtool():
@@ -202,6 +203,37 @@ def test_one_json_log_line_per_request_without_secrets():
     for role, key in ctx.F.keys.items():
         check(key not in text, "the %s key appears in the log" % role)
     check(JWT_SECRET not in text, "the JWT secret appears in the log")
+
+
+def test_rs256_customer_jwt():
+    """RS256 under --jwt-public-key-file, beside HS256; the public key signs nothing."""
+    claims = {"sub": "C2", "role": "customer", "exp": int(time.time()) + 600}
+    r = increment("rs256", jwt_rs256(ctx.F.rsa_private, claims))
+    expect(r, 200)
+    expect(increment("rs256", ctx.F.keys["jwt"]), 200)  # HS256 still
+    with open(ctx.F.rsa_public, "rb") as f:
+        public_pem = f.read()
+    root = scratch_dir()
+    try:
+        other_private, _ = rsa_key_pair(root)
+        refused = [
+            jwt_hs256(public_pem, claims),  # the public key as an HMAC secret: a forgery
+            jwt_rs256(other_private, claims),  # another key pair
+            jwt_rs256(ctx.F.rsa_private, dict(claims, exp=1000)),  # expired
+            jwt_rs256(ctx.F.rsa_private, dict(claims, role="admin")),
+        ]
+        for token in refused:
+            expect(increment("rs256", token), 401, "unauthorized")
+        # A file that is not an RSA public key is refused at start, naming the file, before
+        # the data dir is made.
+        data = os.path.join(root, "data")
+        p = subprocess.run([ctx.TALLY, "serve", "--data-dir", data, "--listen", "127.0.0.1:0",
+                            "--jwt-public-key-file", ctx.F.secret_file],
+                           capture_output=True, timeout=20)
+        check(p.returncode != 0 and b"jwt.secret" in p.stderr and b"public key" in p.stderr, p)
+        check(not os.path.exists(data), "the data dir was made")
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
 
 
 def test_idempotency_key_replays_and_conflicts():

@@ -3,7 +3,7 @@ import os
 import shutil
 import time
 
-from support import Server, jwt_hs256, scratch_dir
+from support import Server, jwt_hs256, rsa_key_pair, scratch_dir
 
 TALLY = None
 JWT_SECRET = "a-test-secret-for-hs256"
@@ -18,8 +18,10 @@ class Fixture:
         self.secret_file = os.path.join(self.root, "jwt.secret")
         with open(self.secret_file, "w") as f:
             f.write(JWT_SECRET + "\n")  # the trailing newline is ignored
+        self.rsa_private, self.rsa_public = rsa_key_pair(self.root)
         self.data = os.path.join(self.root, "data")
         self.server = Server(TALLY, self.data, "--jwt-secret-file", self.secret_file,
+                             "--jwt-public-key-file", self.rsa_public,
                              "--test-clock", "--example-domain").start()
         self.admin = self.server.admin_key()
         self.keys = {"admin": self.admin}

@@ -129,15 +129,36 @@ def request(port, method, path, body=None, token=None, headers=None, timeout=10)
     return Answer(r.status, r.getheaders(), raw.decode(errors="replace"))
 
 
-def jwt_hs256(secret, claims, alg="HS256"):
-    def b64(data):
-        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+def _b64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
-    header = b64(json.dumps({"alg": alg, "typ": "JWT"}).encode())
-    payload = b64(json.dumps(claims).encode())
-    signing = (header + "." + payload).encode()
-    sig = b64(hmac.new(secret.encode(), signing, hashlib.sha256).digest())
-    return header + "." + payload + "." + sig
+
+def _jwt_signing_input(alg, claims):
+    return (_b64url(json.dumps({"alg": alg, "typ": "JWT"}).encode()) + "." +
+            _b64url(json.dumps(claims).encode()))
+
+
+def jwt_hs256(secret, claims, alg="HS256"):
+    signing = _jwt_signing_input(alg, claims)
+    key = secret if isinstance(secret, bytes) else secret.encode()
+    return signing + "." + _b64url(hmac.new(key, signing.encode(), hashlib.sha256).digest())
+
+
+def rsa_key_pair(directory):
+    """A fresh RSA key pair made by the openssl CLI: (private PEM path, public PEM path)."""
+    private, public = os.path.join(directory, "jwt.key"), os.path.join(directory, "jwt.pub")
+    subprocess.run(["openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048",
+                    "-out", private], check=True, capture_output=True, timeout=60)
+    subprocess.run(["openssl", "pkey", "-in", private, "-pubout", "-out", public], check=True,
+                   capture_output=True, timeout=60)
+    return private, public
+
+
+def jwt_rs256(private_key_file, claims):
+    signing = _jwt_signing_input("RS256", claims)
+    sig = subprocess.run(["openssl", "dgst", "-sha256", "-binary", "-sign", private_key_file],
+                         input=signing.encode(), check=True, capture_output=True, timeout=60)
+    return signing + "." + _b64url(sig.stdout)
 
 
 class SseClient:
