@@ -25,8 +25,8 @@
 //
 // Idempotency: the same key and fingerprint return the stored outcome (replayed = true);
 // another fingerprint is Code::idempotency_conflict; a duplicate arriving while the first is
-// in flight gets the first one's outcome. Rejections append nothing and are not remembered:
-// a retry is decided again.
+// in flight gets the first one's outcome. A command accepted without events stores its record
+// alone. Rejections append nothing and are not remembered: a retry is decided again.
 #pragma once
 
 #include <atomic>
@@ -267,7 +267,23 @@ class CommandBus {
       outcome.replayed = earlier->replayed;
     }
     ++(outcome.replayed ? replayed_ : accepted_);
-    finish(job, std::move(outcome));
+    if (!job->owns_key) return finish(job, std::move(outcome));
+    // Accepted, so its key is remembered like an append's (api.md: only rejections are not):
+    // reused with another body it is idempotency_conflict, not decided again.
+    eventstore::Idempotency record{job->context.idempotency_key, job->context.fingerprint,
+                                   outcome.answer};
+    const Position first = outcome.first, last = outcome.last;
+    log_.remember_async(
+        std::move(record), first, last,
+        [this, job, outcome = std::move(outcome)](Result<eventstore::AppendResult> r) mutable {
+          shards_.run_here_or_post(
+              job->shard, [this, job, outcome = std::move(outcome), r = std::move(r)]() mutable {
+                if (!r) return finish(job, tl::unexpected(std::move(r.error())));
+                if (r->replayed)  // known to the log already (another process)
+                  return finish(job, Outcome{r->first, r->last, true, std::move(r->outcome)});
+                finish(job, std::move(outcome));
+              });
+        });
   }
 
   void appended(const std::shared_ptr<Job>& job, std::string answer,

@@ -15,6 +15,12 @@ namespace {
 constexpr std::size_t kMaxStreamName = 256;
 constexpr std::size_t kMaxIdempotencyKey = 1024;
 
+Status validate(const Idempotency& record) {
+  if (record.key.empty() || record.key.size() > kMaxIdempotencyKey)
+    return fail(Code::invalid_argument, "an idempotency key has 1-1024 bytes");
+  return {};
+}
+
 Status validate(const AppendRequest& r) {
   if (r.streams.empty()) return fail(Code::invalid_argument, "an append names no stream");
   std::size_t events = 0;
@@ -32,10 +38,7 @@ Status validate(const AppendRequest& r) {
   }
   // A stream with no events only asserts its version; at least one stream must write.
   if (events == 0) return fail(Code::invalid_argument, "an append has no events");
-  if (r.idempotency &&
-      (r.idempotency->key.empty() || r.idempotency->key.size() > kMaxIdempotencyKey))
-    return fail(Code::invalid_argument, "an idempotency key has 1-1024 bytes");
-  return {};
+  return r.idempotency ? validate(*r.idempotency) : Status{};
 }
 
 // The chain tip and head as the log was left, read from its last event.
@@ -97,6 +100,14 @@ void Log::append_async(AppendRequest request, std::function<void(Result<AppendRe
     for (auto& e : s.events)
       if (e.event_id.empty()) e.event_id = new_uuid_v7(static_cast<std::uint64_t>(millis));
   parts_->writer->submit(std::move(request), std::move(done));
+}
+
+void Log::remember_async(Idempotency record, Position first, Position last,
+                         std::function<void(Result<AppendResult>)> done) {
+  if (auto ok = validate(record); !ok) return done(tl::unexpected(ok.error()));
+  if (first > last || last > head())
+    return done(fail(Code::invalid_argument, "a record confirms positions already written"));
+  parts_->writer->remember(std::move(record), first, last, std::move(done));
 }
 
 Result<AppendResult> Log::append(AppendRequest request) {

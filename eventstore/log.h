@@ -140,6 +140,12 @@ class Log final : public Reader {
   Result<AppendResult> append(AppendRequest request);
   // As append(), answering through `done` on the writer's thread: keep `done` short.
   void append_async(AppendRequest request, std::function<void(Result<AppendResult>)> done);
+  // The idempotency record of a command accepted without events, which answers with the
+  // positions of what it confirmed (`first`, `last`): kept durably in a group commit like an
+  // append's, so the key replays them and another fingerprint is idempotency_conflict. A key
+  // already known is answered as an append with it would be.
+  void remember_async(Idempotency record, Position first, Position last,
+                      std::function<void(Result<AppendResult>)> done);
 
   // The stored outcome for an idempotency key, if one is kept.
   Result<std::optional<StoredOutcome>> find_outcome(std::string_view key) const;

@@ -97,12 +97,22 @@ Writer::~Writer() {
 }
 
 void Writer::submit(AppendRequest request, Done done) {
-  Pending pending{std::move(request), std::move(done), {}};
+  Pending pending{std::move(request), std::move(done), {}, {}};
   for (const auto& s : pending.request.streams)
     for (const auto& event : s.events)
       pending.prepared.push_back(
           codec::prepare_event(s.stream, event, pending.request.correlation_id,
                                pending.request.causation_id, pending.request.actor));
+  enqueue(std::move(pending));
+}
+
+void Writer::remember(Idempotency record, Position first, Position last, Done done) {
+  AppendRequest request;
+  request.idempotency = std::move(record);
+  enqueue(Pending{std::move(request), std::move(done), {}, std::pair{first, last}});
+}
+
+void Writer::enqueue(Pending pending) {
   std::optional<Result<AppendResult>> now;
   bool wake_committer = false;
   {
@@ -222,6 +232,7 @@ Writer::Batch& Writer::open_batch() {
     batch->now = std::max(clock_.now(), last_recorded_at_);  // recorded_at never goes back
     last_recorded_at_ = batch->now;
     batch->first = next_position_;
+    batch->last = Position(next_position_.value - 1);  // until an append stages events in it
     staged_.push_back(std::move(batch));
   }
   return *staged_.back();
@@ -248,19 +259,46 @@ std::optional<Result<AppendResult>> Writer::stage(Pending& pending) {
     }
   }
 
-  std::vector<StreamVersion> current;
-  current.reserve(request.streams.size());
-  for (const auto& s : request.streams) {
-    auto version = current_version(s.stream);
-    if (!version) return tl::unexpected(version.error());
-    if (!holds(s.expected, *version))
-      return fail(Code::version_conflict,
-                  "stream " + s.stream + " is at version " + std::to_string(version->value));
-    current.push_back(*version);
+  Batch* batch = nullptr;
+  Position first, last;
+  if (pending.remembers) {  // a record only: no events, so no positions of its own
+    batch = &open_batch();
+    std::tie(first, last) = *pending.remembers;
+  } else {
+    std::vector<StreamVersion> current;
+    current.reserve(request.streams.size());
+    for (const auto& s : request.streams) {
+      auto version = current_version(s.stream);
+      if (!version) return tl::unexpected(version.error());
+      if (!holds(s.expected, *version))
+        return fail(Code::version_conflict,
+                    "stream " + s.stream + " is at version " + std::to_string(version->value));
+      current.push_back(*version);
+    }
+    batch = &open_batch();
+    first = next_position_;
+    stage_events(pending, current, *batch);
+    last = Position(next_position_.value - 1);
+    batch->last = last;
+    batch->events += last.value - first.value + 1;
   }
+  if (idem) {
+    const StoredOutcome record{idem->fingerprint, idem->outcome, first, last, batch->now};
+    batch->write.Put(families_.outcomes, idem->key, codec::encode_outcome(record));
+    batch->write.Put(families_.outcome_ages, codec::outcome_age_key(batch->now, idem->key), "");
+    inflight_keys_.insert_or_assign(idem->key,
+                                    InflightKey{idem->fingerprint, batch, batch->pending.size()});
+    batch->keys.push_back(idem->key);
+  }
+  batch->results.push_back(AppendResult{first, last, false, {}});
+  batch->pending.push_back(std::move(pending));
+  ++staged_appends_;
+  return std::nullopt;
+}
 
-  Batch& batch = open_batch();
-  const Position first = next_position_;
+void Writer::stage_events(Pending& pending, const std::vector<StreamVersion>& current,
+                          Batch& batch) {
+  const AppendRequest& request = pending.request;
   std::size_t n = 0;  // into pending.prepared
   for (std::size_t k = 0; k < request.streams.size(); ++k) {
     const auto& s = request.streams[k];
@@ -280,21 +318,6 @@ std::optional<Result<AppendResult>> Writer::stage(Pending& pending) {
     if (version != current[k])
       heads_.insert_or_assign(s.stream, Head{version.value, next_position_.value - 1});
   }
-  const Position last(next_position_.value - 1);
-  batch.last = last;
-  batch.events += last.value - first.value + 1;
-  if (idem) {
-    const StoredOutcome record{idem->fingerprint, idem->outcome, first, last, batch.now};
-    batch.write.Put(families_.outcomes, idem->key, codec::encode_outcome(record));
-    batch.write.Put(families_.outcome_ages, codec::outcome_age_key(batch.now, idem->key), "");
-    inflight_keys_.insert_or_assign(idem->key,
-                                    InflightKey{idem->fingerprint, &batch, batch.pending.size()});
-    batch.keys.push_back(idem->key);
-  }
-  batch.results.push_back(AppendResult{first, last, false, {}});
-  batch.pending.push_back(std::move(pending));
-  ++staged_appends_;
-  return std::nullopt;
 }
 
 void Writer::answer(Batch& batch) {

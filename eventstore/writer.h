@@ -54,6 +54,8 @@ class Writer {
   // `request` must be validated already (see validate in log.cc). `done` runs on the
   // appender's thread for answers known at once (rejections, replays), else on the answerer's.
   void submit(AppendRequest request, Done done);
+  // An idempotency record without events, answering `first`..`last` (Log::remember_async).
+  void remember(Idempotency record, Position first, Position last, Done done);
 
   Position head() const { return head_.load(std::memory_order_acquire); }
   Position wait_beyond(Position after, std::chrono::milliseconds timeout) const;
@@ -67,6 +69,8 @@ class Writer {
     AppendRequest request;
     Done done;
     std::vector<codec::PreparedEvent> prepared;  // its events in order, made before locking
+    // Set for a record without events: the positions it answers with.
+    std::optional<std::pair<Position, Position>> remembers;
   };
   struct Batch;
   struct InflightKey {
@@ -75,11 +79,14 @@ class Writer {
     std::size_t index;  // in batch->pending
   };
 
+  void enqueue(Pending pending);
   void commit_batches();
   void answer_batches();
   // With mutex_ held. Returns the answer when it is known without writing.
   std::optional<Result<AppendResult>> stage(Pending& pending);
   Batch& open_batch();
+  // With mutex_ held: the events of `pending` into `batch`, at the streams' `current` versions.
+  void stage_events(Pending& pending, const std::vector<StreamVersion>& current, Batch& batch);
   // Forgets the idempotency keys of `written` as in flight.
   void forget_keys(const std::deque<std::unique_ptr<Batch>>& written);
   void answer(Batch& batch);  // answers its appenders; its keys are forgotten already

@@ -173,6 +173,18 @@ def test_points_purchases_and_roles():
            "purchases_blocked")
     s = ctx.F.get("/api/v1/customers/%s/status?min_position=%d" % (cid, twice.json["position"]), me)
     check(s.json["purchases_blocked"] is True and s.json["is_cancelled"] is False, s)
+    # A key on a call that changed nothing is remembered like any accepted command's: used
+    # again for another customer it is 409, and for the same call a replay.
+    other = uid("M")
+    expect(register(other), 201)
+    expect(cpost(other, "block_purchases", {}), 200)
+    h = {"Idempotency-Key": uid("blk")}
+    expect(cpost(cid, "block_purchases", {}, headers=h), 200)
+    expect(cpost(other, "block_purchases", {}, headers=h), 409, "idempotency_conflict")
+    again = cpost(cid, "block_purchases", {}, headers=h)
+    expect(again, 200)
+    check(again.header("Idempotent-Replayed") == "true" and
+          again.json["position"] == blocked.json["position"], again)
 
 
 def test_cancel_twice_and_expire_on_request():

@@ -73,6 +73,35 @@ TEST_CASE("a second cancel answers the first: replayed under its key, and after 
   CHECK(forfeits == 1);
 }
 
+TEST_CASE("a command accepted without events remembers its key (a fresh bus replays it)") {
+  Member m(40);
+  REQUIRE(m.bus.execute(RegisterCustomer{"C8", "", "n", "e", "p", kNow}));
+  auto block = m.bus.execute(BlockPurchases{"C9", kNow});
+  REQUIRE(block);
+  REQUIRE(m.bus.execute(BlockPurchases{"C8", kNow}));
+  const Position head = m.log->head();
+  Context first = keyed("admin/b-1");
+  first.fingerprint = R"({"customer":"C9"})";
+  auto confirm = m.bus.execute(BlockPurchases{"C9", kNow}, first);  // changes nothing
+  REQUIRE(confirm);
+  CHECK_FALSE(confirm->replayed);
+  CHECK(confirm->last == block->last);
+  CHECK(m.log->head() == head);
+  // The key now belongs to that request: another body is a conflict, not decided afresh.
+  Context other = keyed("admin/b-1");
+  other.fingerprint = R"({"customer":"C8"})";
+  auto reused = m.bus.execute(BlockPurchases{"C8", kNow}, other);
+  REQUIRE_FALSE(reused);
+  CHECK(reused.error().code == Code::idempotency_conflict);
+  CommandBus<Membership> restarted(*m.log);
+  auto again = restarted.execute(BlockPurchases{"C9", kNow}, first);
+  REQUIRE(again);
+  CHECK(again->replayed);
+  CHECK(again->last == block->last);
+  CHECK(again->answer == confirm->answer);
+  CHECK(m.log->head() == head);
+}
+
 TEST_CASE("a repeat decided while the first append syncs is answered after it, the same") {
   Member m(40);
   for (int round = 0; round < 6; ++round) {

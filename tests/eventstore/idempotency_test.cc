@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <future>
 #include <thread>
 
 #include "support.h"
@@ -53,6 +54,49 @@ TEST_CASE("a rejected append is not remembered: its retry is decided afresh") {
   auto retried = log->append(r);
   REQUIRE(retried);
   CHECK_FALSE(retried->replayed);
+}
+
+TEST_CASE("a record without events answers what it confirms, durably, and conflicts") {
+  TempDir dir;
+  const auto remember = [](Log& log, std::string key, std::string fingerprint, Position first,
+                           Position last) {
+    std::promise<Result<AppendResult>> answer;
+    log.remember_async(Idempotency{std::move(key), std::move(fingerprint), "confirmed"}, first,
+                       last, [&](Result<AppendResult> r) { answer.set_value(std::move(r)); });
+    return answer.get_future().get();
+  };
+  {
+    auto log = open_log(dir.data());
+    REQUIRE(log->append(one_event("coupon-1")));
+    REQUIRE(log->append(keyed("S1/T1", "body-a")));
+    auto kept = remember(*log, "K2", "body-k", Position(1), Position(1));
+    REQUIRE(kept);
+    CHECK_FALSE(kept->replayed);
+    CHECK(kept->first == Position(1));
+    CHECK(log->head() == Position(2));  // no event, no position of its own
+    // A key the log knows answers as an append with it would.
+    auto known = remember(*log, "S1/T1", "body-a", Position(1), Position(1));
+    REQUIRE(known);
+    CHECK(known->replayed);
+    CHECK(known->first == Position(2));
+    CHECK(remember(*log, "S1/T1", "body-b", Position(1), Position(1)).error().code ==
+          Code::idempotency_conflict);
+    CHECK(remember(*log, "K3", "b", Position(1), Position(3)).error().code ==
+          Code::invalid_argument);  // not written yet
+    CHECK(remember(*log, "", "b", Position(1), Position(1)).error().code == Code::invalid_argument);
+    REQUIRE(log->append(one_event("coupon-1")));  // positions go on after the record: no gap
+    CHECK(log->head() == Position(3));
+  }
+  auto log = open_log(dir.data());
+  auto again = log->append(keyed("K2", "body-k"));
+  REQUIRE(again);
+  CHECK(again->replayed);
+  CHECK(again->first == Position(1));
+  CHECK(again->last == Position(1));
+  CHECK(again->outcome == "confirmed");
+  CHECK(log->append(keyed("K2", "body-other")).error().code == Code::idempotency_conflict);
+  CHECK(log->head() == Position(3));
+  CHECK(log->verify().value() == std::nullopt);
 }
 
 TEST_CASE("idempotency records survive a reopen") {
