@@ -70,18 +70,31 @@ nlohmann::json value_json(const pb::Message& m, const FD* f, int index) {
   return nullptr;
 }
 
+// Which fields a rendering shows. Numbers and flags always: 0 is an amount like any other
+// (points.forfeited carries `amount` even when nothing was forfeited, api.md), where the
+// proto3 JSON mapping would drop it. Texts and bytes when not empty, times and other messages
+// when set: empty means "none" in tally's events. Lists always.
+bool shown(const pb::Message& m, const FD* f) {
+  const pb::Reflection* r = m.GetReflection();
+  if (f->is_repeated()) return true;
+  if (f->has_presence()) return r->HasField(m, f);
+  if (f->cpp_type() == FD::CPPTYPE_STRING) return !r->GetString(m, f).empty();
+  return true;
+}
+
 nlohmann::json message_json(const pb::Message& message) {
   nlohmann::json out = nlohmann::json::object();
   const pb::Reflection* r = message.GetReflection();
-  std::vector<const FD*> fields;
-  r->ListFields(message, &fields);  // the fields set, in field-number order
-  for (const FD* f : fields) {
+  const pb::Descriptor* d = message.GetDescriptor();
+  for (int i = 0; i < d->field_count(); ++i) {
+    const FD* f = d->field(i);
+    if (!shown(message, f)) continue;
     if (!f->is_repeated()) {
       out[f->name()] = value_json(message, f, -1);
       continue;
     }
     nlohmann::json list = nlohmann::json::array();
-    for (int i = 0; i < r->FieldSize(message, f); ++i) list.push_back(value_json(message, f, i));
+    for (int k = 0; k < r->FieldSize(message, f); ++k) list.push_back(value_json(message, f, k));
     out[f->name()] = std::move(list);
   }
   return out;

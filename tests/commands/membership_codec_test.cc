@@ -49,6 +49,23 @@ TEST_CASE("membership events survive encode and decode, and render as JSON") {
   CHECK(erased.erased_at == kNow);
 }
 
+TEST_CASE("a cancellation that forfeits nothing still says so in its JSON: amount 0") {
+  // api.md: "The cancellation's points.forfeited event carries the points as amount".
+  const auto forfeited = Membership::encode(PointsForfeited{0, kNow});
+  auto json = payload_json(forfeited.type, forfeited.payload);
+  REQUIRE(json);
+  CHECK((*json)["amount"] == 0);
+  const auto cancelled = Membership::encode(CustomerCancelled{kNow, kNow, 0});
+  json = payload_json(cancelled.type, cancelled.payload);
+  REQUIRE(json);
+  CHECK((*json)["points_forfeited"] == 0);
+  const auto spent = Membership::encode(PointsSpent{3, "", 0, "", kNow});
+  json = payload_json(spent.type, spent.payload);
+  REQUIRE(json);
+  CHECK((*json)["balance_after"] == 0);
+  CHECK_FALSE(json->contains("purchase_id"));  // an empty text is "none"
+}
+
 TEST_CASE("a payload that is not a membership event is corruption, not a crash") {
   eventstore::RecordedEvent r;
   for (std::string type : {"points.earned", "purchase.recorded", "customer.cancelled"}) {
