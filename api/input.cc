@@ -161,6 +161,13 @@ Checked<std::optional<std::uint64_t>> query_number(const Request& request, std::
   return std::optional<std::uint64_t>(*n);
 }
 
+Checked<std::optional<std::uint64_t>> query_page_start(const Request& request) {
+  const bool cursor = request.query_param("cursor") != nullptr;
+  if (cursor && request.query_param("from"))
+    return invalid("cursor", "give from or cursor (a page's next), not both");
+  return query_number(request, cursor ? "cursor" : "from");
+}
+
 Checked<std::size_t> list_limit(std::optional<std::uint64_t> limit) {
   if (!limit) return std::size_t{100};
   if (*limit < 1 || *limit > 1000) return invalid("limit", "must be 1-1000");

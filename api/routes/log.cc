@@ -14,7 +14,7 @@ constexpr std::initializer_list<Role> kReaders = {Role::auditor, Role::admin};
 constexpr std::size_t kScanBudget = 20'000;
 
 Response read_log(const ApiContext& ctx, const Request& request, Position head) {
-  auto from = query_number(request, "from");
+  auto from = query_page_start(request);
   if (!from) return to_response(from.error());
   auto limit = query_limit(request);
   if (!limit) return to_response(limit.error());

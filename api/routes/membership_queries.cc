@@ -28,7 +28,7 @@ Response status(const std::string& id, const View& view) {
 
 Response purchases(const Clock& clock, const Request& request, const std::string& id,
                    const View& view) {
-  auto from = query_number(request, "from");
+  auto from = query_page_start(request);
   if (!from) return to_response(from.error());
   auto limit = query_limit(request);
   if (!limit) return to_response(limit.error());

@@ -31,6 +31,10 @@ def test_log_paging_filters_and_streams():
         cursor = r.json["next"]
     check(positions == list(range(1, len(positions) + 1)), "gap or repeat in %s" % positions)
     check(len(positions) >= 25, positions)
+    # `next` goes back as from or as cursor (api.md, Lists): both continue the same list.
+    by_cursor = ctx.F.get("/api/v1/log?limit=10&cursor=11", a)
+    check([e["position"] for e in by_cursor.json["events"]] == positions[10:20], by_cursor)
+    expect(ctx.F.get("/api/v1/log?from=1&cursor=11", a), 400, "invalid_field", "cursor")
     e = ctx.F.get("/api/v1/log?limit=1", a).json["events"][0]
     for field in ["position", "stream", "version", "event_id", "type", "recorded_at",
                   "correlation_id", "actor", "data", "prev_hash", "hash"]:

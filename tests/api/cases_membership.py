@@ -152,6 +152,15 @@ def test_points_purchases_and_roles():
     check(got == [("B1", "purchase", 400, False), ("B0", "purchase", 10, False)], got)
     check(r.json["purchases"][0]["product_name"] == "Americano" and
           r.json["purchases"][0]["purchase_date"].endswith("Z"), r)
+    # Paged: a page's next goes back as from or as cursor (api.md, Lists), to the same page.
+    first = ctx.F.get("/api/v1/customers/%s/purchases?limit=1" % cid, me)
+    check([p["purchase_id"] for p in first.json["purchases"]] == ["B1"] and "next" in first.json,
+          first)
+    for name in ("from", "cursor"):
+        page = ctx.F.get("/api/v1/customers/%s/purchases?limit=1&%s=%s" %
+                         (cid, name, first.json["next"]), me)
+        check([p["purchase_id"] for p in page.json["purchases"]] == ["B0"] and
+              "next" not in page.json, (name, page))
     code = uid("MINE")
     mine = post("/api/v1/coupons", {"coupon_code": code, "kind": "balance", "face_value": 300,
                                     "customer_id": cid, "expires_at": FAR}, ctx.F.admin)
