@@ -1,6 +1,7 @@
 #include "api/auth.h"
 
 #include <jwt.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
@@ -77,6 +78,18 @@ Result<void> check_rs256_public_key(std::string_view pem) {
   if (!key) return tally::fail(Code::invalid_argument, "not a PEM public key (BEGIN PUBLIC KEY)");
   if (!EVP_PKEY_is_a(key.get(), "RSA"))
     return tally::fail(Code::invalid_argument, "not an RSA key, which RS256 needs");
+  if (EVP_PKEY_get_bits(key.get()) < 2048)
+    return tally::fail(Code::invalid_argument, "an RSA key of fewer than 2048 bits is too weak");
+  return {};
+}
+
+Result<void> check_hs256_secret(std::string_view secret) {
+  if (secret.size() < 32)
+    return tally::fail(Code::invalid_argument, "an HS256 secret needs at least 32 bytes");
+  if (secret.find("-----BEGIN") != std::string_view::npos)
+    return tally::fail(Code::invalid_argument,
+                       "this is a PEM key, not an HS256 secret (an RSA public key goes in "
+                       "--jwt-public-key-file)");
   return {};
 }
 
@@ -133,7 +146,10 @@ Checked<Principal> Authenticator::from_jwt(const std::string& token) const {
       break;
     }
   }
-  if (!jwt) return unauthorized("the token is not valid");
+  if (!jwt) {
+    ERR_clear_error();  // what OpenSSL noted about a key that did not fit the token
+    return unauthorized("the token is not valid");
+  }
   const char* role = jwt_get_grant(jwt.get(), "role");
   if (!role || std::string_view(role) != "customer")
     return unauthorized("a token must carry role customer");

@@ -50,7 +50,12 @@ struct JwtKeys {
   std::optional<std::string> rs256_public_key;  // PEM
 };
 
-// Whether `pem` is an RSA public key (PEM, "BEGIN PUBLIC KEY"), to refuse a wrong file at start.
+// Checks made at start, so that a wrong key file is refused before any token is taken:
+// an HS256 secret has at least 32 bytes (RFC 7518 §3.2: no shorter than the hash) and is no
+// PEM, since a public key used as the secret would let anyone who has it sign tokens;
+Result<void> check_hs256_secret(std::string_view secret);
+// an RS256 key is an RSA public key of at least 2048 bits (RFC 7518 §3.3), PEM "BEGIN PUBLIC
+// KEY".
 Result<void> check_rs256_public_key(std::string_view pem);
 
 class Authenticator {

@@ -88,7 +88,8 @@ Result<api::JwtKeys> load_jwt_keys(const Settings& s) {
   if (!s.jwt_secret_file.empty()) {
     auto secret = read_secret_file(s.jwt_secret_file);
     if (!secret) return tl::unexpected(secret.error());
-    if (secret->empty()) return fail(Code::invalid_argument, s.jwt_secret_file + " is empty");
+    if (auto ok = api::check_hs256_secret(*secret); !ok)
+      return fail(Code::invalid_argument, s.jwt_secret_file + ": " + ok.error().message);
     jwt.hs256_secret = std::move(*secret);
   }
   if (!s.jwt_public_key_file.empty()) {
@@ -239,7 +240,7 @@ void add_serve_command(CLI::App& app) {
   cmd->add_option("--admin-key-file", s->admin_key_file,
                   "a file whose first line is an admin key (default: DIR/admin.key, created)");
   cmd->add_option("--jwt-secret-file", s->jwt_secret_file,
-                  "the HS256 secret of customer JWTs (trailing newline ignored)");
+                  "the HS256 secret of customer JWTs, 32 bytes or more (trailing newline ignored)");
   cmd->add_option("--jwt-public-key-file", s->jwt_public_key_file,
                   "the RSA public key (PEM) of RS256 customer JWTs");
   cmd->add_flag("--test-clock", s->test_clock, "a test clock, advanced by the admin API");

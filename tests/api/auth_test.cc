@@ -31,12 +31,16 @@ std::string make_jwt(const std::string& secret, std::map<std::string, std::strin
   for (const auto& [k, v] : grants) jwt_add_grant(jwt, k.c_str(), v.c_str());
   if (exp) jwt_add_grant_int(jwt, "exp", *exp);
   if (nbf) jwt_add_grant_int(jwt, "nbf", *nbf);
-  jwt_set_alg(jwt, alg, reinterpret_cast<const unsigned char*>(secret.data()),
-              static_cast<int>(secret.size()));
+  // "none" takes no key; every other algorithm must accept its key, or the test proves nothing.
+  REQUIRE(jwt_set_alg(
+              jwt, alg,
+              alg == JWT_ALG_NONE ? nullptr : reinterpret_cast<const unsigned char*>(secret.data()),
+              alg == JWT_ALG_NONE ? 0 : static_cast<int>(secret.size())) == 0);
   char* text = jwt_encode_str(jwt);
   std::string out = text ? text : "";
   free(text);
   jwt_free(jwt);
+  REQUIRE_FALSE(out.empty());
   return out;
 }
 
@@ -149,8 +153,8 @@ TEST_CASE("exp and nbf are read as numbers, fractions included; another type is 
 }
 
 // A fresh RSA key pair as PEM: {private, public}.
-std::pair<std::string, std::string> rsa_key_pair() {
-  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(EVP_RSA_gen(2048), &EVP_PKEY_free);
+std::pair<std::string, std::string> rsa_key_pair(unsigned bits = 2048) {
+  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(EVP_RSA_gen(bits), &EVP_PKEY_free);
   REQUIRE(key);
   const auto pem = [&](bool is_private) {
     std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), &BIO_free);
@@ -170,6 +174,19 @@ TEST_CASE("an RS256 customer JWT is verified with the public key, and only RS256
   REQUIRE(check_rs256_public_key(public_pem));
   CHECK_FALSE(check_rs256_public_key(private_pem.substr(0, 40)));
   CHECK_FALSE(check_rs256_public_key("s3cret"));
+  CHECK_FALSE(check_rs256_public_key(rsa_key_pair(1024).second));  // too weak
+  {
+    std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> ec(EVP_EC_gen("P-256"), &EVP_PKEY_free);
+    std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), &BIO_free);
+    REQUIRE(PEM_write_bio_PUBKEY(bio.get(), ec.get()) == 1);
+    char* data = nullptr;
+    const long size = BIO_get_mem_data(bio.get(), &data);
+    CHECK_FALSE(check_rs256_public_key(std::string(data, static_cast<std::size_t>(size))));
+  }
+  // The public key is public: as an HS256 secret it would let anyone sign.
+  CHECK(check_hs256_secret(std::string(32, 'k')));
+  CHECK_FALSE(check_hs256_secret(std::string(31, 'k')));
+  CHECK_FALSE(check_hs256_secret(public_pem));
   FakeKeys keys;
   TestClock clock{kNow};
   const std::map<std::string, std::string> who{{"sub", "C7"}, {"role", "customer"}};

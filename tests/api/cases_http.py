@@ -236,6 +236,15 @@ def test_rs256_customer_jwt():
                            capture_output=True, timeout=20)
         check(p.returncode != 0 and b"jwt.secret" in p.stderr and b"public key" in p.stderr, p)
         check(not os.path.exists(data), "the data dir was made")
+        # The public key given as the HS256 secret would let anyone sign; a short secret is weak.
+        short = os.path.join(root, "short.secret")
+        with open(short, "w") as f:
+            f.write("s3cret\n")
+        for secret, why in [(ctx.F.rsa_public, b"PEM"), (short, b"32 bytes")]:
+            p = subprocess.run([ctx.TALLY, "serve", "--data-dir", data, "--listen", "127.0.0.1:0",
+                                "--jwt-secret-file", secret], capture_output=True, timeout=20)
+            check(p.returncode != 0 and why in p.stderr, p)
+        check(not os.path.exists(data), "the data dir was made")
     finally:
         shutil.rmtree(root, ignore_errors=True)
 

@@ -6,7 +6,7 @@ import time
 from support import Server, jwt_hs256, rsa_key_pair, scratch_dir
 
 TALLY = None
-JWT_SECRET = "a-test-secret-for-hs256"
+JWT_SECRET = "a-test-secret-for-hs256-of-32-bytes"
 F = None
 
 
