@@ -161,11 +161,15 @@ Checked<std::optional<std::uint64_t>> query_number(const Request& request, std::
   return std::optional<std::uint64_t>(*n);
 }
 
-Checked<std::optional<std::uint64_t>> query_page_start(const Request& request) {
-  const bool cursor = request.query_param("cursor") != nullptr;
-  if (cursor && request.query_param("from"))
-    return invalid("cursor", "give from or cursor (a page's next), not both");
-  return query_number(request, cursor ? "cursor" : "from");
+Checked<std::optional<std::uint64_t>> query_page_start(const Request& request,
+                                                       std::string_view own) {
+  std::optional<std::string_view> given;
+  for (const std::string_view name : {own, std::string_view("from"), std::string_view("cursor")}) {
+    if (!request.query_param(name) || name == given) continue;
+    if (given) return invalid(name, fmt::format("give one of {} or {}, not both", *given, name));
+    given = name;
+  }
+  return given ? query_number(request, *given) : std::optional<std::uint64_t>{};
 }
 
 Checked<std::size_t> list_limit(std::optional<std::uint64_t> limit) {

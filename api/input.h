@@ -44,10 +44,11 @@ std::optional<Timestamp> parse_rfc3339(std::string_view text);
 // A whole-number query parameter (positions, limits): absent is nullopt; anything but digits
 // is invalid_field.
 Checked<std::optional<std::uint64_t>> query_number(const Request& request, std::string_view name);
-// Where a list paged by position starts: `from`, or `cursor`, the other name api.md gives
-// for passing a page's `next` back (Lists), so either continues the list; both at once is
-// invalid_field.
-Checked<std::optional<std::uint64_t>> query_page_start(const Request& request);
+// Where a list paged by position or version starts: the route's own parameter, or `from` or
+// `cursor`, the names api.md gives for passing a page's `next` back (Lists), so any of them
+// continues the list; more than one at once is invalid_field.
+Checked<std::optional<std::uint64_t>> query_page_start(const Request& request,
+                                                       std::string_view own = "from");
 // `limit` as given (nullopt: absent): default 100, at most 1000, at least 1 (api.md, Lists).
 Checked<std::size_t> list_limit(std::optional<std::uint64_t> limit);
 // The same from the query parameter `limit`.

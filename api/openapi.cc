@@ -67,7 +67,7 @@ constexpr Operation kOperations[] = {
     {"get", "/api/v1/log/subscribe", "platform", "The log as Server-Sent Events", 200, true,
      "from"},
     {"get", "/api/v1/streams/{stream}", "platform", "One stream's events", 200, true,
-     "from_version,limit"},
+     "from_version,cursor,limit"},
     {"post", "/api/v1/admin/erase", "admin", "Erase a subject's PII", 200},
     {"get", "/api/v1/admin/projections", "admin", "Read models and their lag", 200},
     {"post", "/api/v1/admin/projections/{name}/rebuild", "admin", "Rebuild a read model", 202},

@@ -266,8 +266,7 @@ class CommandBus {
       outcome.last = placed->second;
       outcome.replayed = earlier->replayed;
     }
-    ++(outcome.replayed ? replayed_ : accepted_);
-    if (!job->owns_key) return finish(job, std::move(outcome));
+    if (!job->owns_key) return answer_confirmed(job, std::move(outcome));
     // Accepted, so its key is remembered like an append's (api.md: only rejections are not):
     // reused with another body it is idempotency_conflict, not decided again.
     eventstore::Idempotency record{job->context.idempotency_key, job->context.fingerprint,
@@ -278,12 +277,20 @@ class CommandBus {
         [this, job, outcome = std::move(outcome)](Result<eventstore::AppendResult> r) mutable {
           shards_.run_here_or_post(
               job->shard, [this, job, outcome = std::move(outcome), r = std::move(r)]() mutable {
-                if (!r) return finish(job, tl::unexpected(std::move(r.error())));
+                if (!r) {
+                  ++failed_;
+                  return finish(job, tl::unexpected(std::move(r.error())));
+                }
                 if (r->replayed)  // known to the log already (another process)
-                  return finish(job, Outcome{r->first, r->last, true, std::move(r->outcome)});
-                finish(job, std::move(outcome));
+                  outcome = Outcome{r->first, r->last, true, std::move(r->outcome)};
+                answer_confirmed(job, std::move(outcome));
               });
         });
+  }
+
+  void answer_confirmed(const std::shared_ptr<Job>& job, Outcome outcome) {
+    ++(outcome.replayed ? replayed_ : accepted_);
+    finish(job, std::move(outcome));
   }
 
   void appended(const std::shared_ptr<Job>& job, std::string answer,

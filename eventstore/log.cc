@@ -106,7 +106,7 @@ void Log::remember_async(Idempotency record, Position first, Position last,
                          std::function<void(Result<AppendResult>)> done) {
   if (auto ok = validate(record); !ok) return done(tl::unexpected(ok.error()));
   if (first > last || last > head())
-    return done(fail(Code::invalid_argument, "a record confirms positions already written"));
+    return done(fail(Code::invalid_argument, "a record may name only positions written already"));
   parts_->writer->remember(std::move(record), first, last, std::move(done));
 }
 

@@ -168,7 +168,10 @@ void Writer::commit_batches() {
           head_.store(batch->last, std::memory_order_release);
         }
         head_changed_.notify_all();
-        appends_ += batch->pending.size();
+        // Records written alone (Writer::remember) are no appends.
+        appends_ += static_cast<std::uint64_t>(
+            std::count_if(batch->pending.begin(), batch->pending.end(),
+                          [](const Pending& p) { return !p.remembers; }));
         events_ += batch->events;
       } else {
         // The batch may or may not be on disk: refuse everything from now on (fail-stop).

@@ -89,8 +89,8 @@ Checked<std::optional<Timestamp>> date_param(const Json& body, std::string_view 
 
 // A coupon's transactions grow with every redemption, so they are paged like every list that
 // can grow (api.md, Lists; the purchase history's table names no `next` either): `limit`
-// (default 100, at most 1000) and `cursor` (a page's `next`), in the body like the route's
-// other fields or in the query like every list's; the body's wins.
+// (default 100, at most 1000) and `cursor` or `from` (a page's `next`), in the body like the
+// route's other fields or in the query like every list's; the body's wins.
 struct PageQuery {
   std::optional<std::string> limit, cursor;
 
@@ -99,7 +99,9 @@ struct PageQuery {
       const std::string* text = request.query_param(name);
       return text ? std::optional<std::string>(*text) : std::nullopt;
     };
-    return {param("limit"), param("cursor")};
+    // `from` as well: api.md has a page's next passed back "as from/cursor".
+    auto cursor = param("cursor");
+    return {param("limit"), cursor ? cursor : param("from")};
   }
 };
 
@@ -118,8 +120,9 @@ Checked<std::size_t> page_limit(const Json& body, const PageQuery& page) {
 
 Checked<std::optional<std::string>> page_cursor(const Json& body, const PageQuery& page) {
   std::optional<std::string> cursor = page.cursor;
-  if (body.contains("cursor") && !body["cursor"].is_null())
-    cursor = body["cursor"].is_string() ? body["cursor"].get<std::string>() : std::string();
+  for (const char* name : {"from", "cursor"})  // the body's cursor wins
+    if (body.contains(name) && !body[name].is_null())
+      cursor = body[name].is_string() ? body[name].get<std::string>() : std::string();
   if (cursor && !projections::CouponTransactions::is_cursor(*cursor))
     return problem("invalid_field", "cursor is not a page's next", "cursor");
   return cursor;

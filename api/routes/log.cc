@@ -46,7 +46,7 @@ Response read_stream(const ApiContext& ctx, const Request& request, Position hea
   const std::string& stream = request.params.at("stream");
   if (stream.size() > 256)
     return to_response(Problem{"invalid_field", "stream too long", "stream"});
-  auto from = query_number(request, "from_version");
+  auto from = query_page_start(request, "from_version");
   if (!from) return to_response(from.error());
   auto limit = query_limit(request);
   if (!limit) return to_response(limit.error());

@@ -3,11 +3,14 @@
 #include "projections/schedules.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 
 #include "api/input.h"
 #include "api/routes/routes.h"
+#include "commands/example/counter.h"
+#include "projections/expiry_schedules.h"
 
 namespace tally::api {
 namespace {
@@ -28,17 +31,19 @@ Checked<std::optional<Timestamp>> time_param(const Request& request, std::string
 
 // The kinds of api.md (those of domains not built yet list nothing) and the example
 // domain's. Another is refused: a misspelt kind must not read as "nothing is due".
-constexpr std::string_view kKinds[] = {"payment_due",    "scheduled_send", "retry",
-                                       "history_expiry", "coupon_expiry",  "counter_reset"};
+constexpr std::string_view kKinds[] = {"payment_due",
+                                       "scheduled_send",
+                                       "retry",
+                                       projections::kHistoryExpiryKind,
+                                       projections::kCouponExpiryKind,
+                                       commands::example::kResetKind};
 
 Response list(const Request& request, const projections::View& view) {
   projections::Schedules::Query query;
   if (const std::string* kind = request.query_param("kind")) {
     if (std::find(std::begin(kKinds), std::end(kKinds), *kind) == std::end(kKinds))
-      return to_response(Problem{"invalid_field",
-                                 "kind must be one of payment_due, scheduled_send, retry, "
-                                 "history_expiry, coupon_expiry",
-                                 "kind"});
+      return to_response(Problem{
+          "invalid_field", fmt::format("kind must be one of {}", fmt::join(kKinds, ", ")), "kind"});
     query.kind = *kind;
   }
   auto from = time_param(request, "from");

@@ -96,6 +96,10 @@ def test_transactions_are_paged():
     first = pos("transactions?limit=1", {"coupon_code": code})
     rest = pos("transactions", {"coupon_code": code, "cursor": first.json["next"]})
     check(len(rest.json["transactions"]) == 100 and rest.json["transactions"] == whole[1:101], rest)
+    # next goes back as from too (api.md: "as from/cursor"), in the body or the query.
+    for alias in (pos("transactions", {"coupon_code": code, "from": first.json["next"]}),
+                  pos("transactions?from=" + first.json["next"], {"coupon_code": code})):
+        check(alias.json["transactions"] == whole[1:101], alias)
     for bad in ({"limit": 0}, {"limit": 1001}, {"limit": "5"}, {"limit": 1.5}, {"limit": True},
                 {"limit": -1}):
         expect(pos("transactions", dict(bad, coupon_code=code)), 400, "invalid_field", "limit")

@@ -138,8 +138,10 @@ def test_input_errors_have_their_exact_codes():
     expect(ctx.F.get("/api/v1/schedules?from=2026-13-01T00:00:00Z", a), 400, "invalid_field", "from")
     expect(ctx.F.get("/api/v1/schedules?to=tomorrow", a), 400, "invalid_field", "to")
     # A misspelt kind is refused, not read as "nothing is due"; a kind of api.md is listed.
-    expect(ctx.F.get("/api/v1/schedules?kind=coupon_expiries", a), 400, "invalid_field", "kind")
-    for kind in ["payment_due", "scheduled_send", "retry", "history_expiry", "coupon_expiry"]:
+    for kind in ["coupon_expiries", ""]:
+        expect(ctx.F.get("/api/v1/schedules?kind=" + kind, a), 400, "invalid_field", "kind")
+    for kind in ["payment_due", "scheduled_send", "retry", "history_expiry", "coupon_expiry",
+                 "counter_reset"]:
         expect(ctx.F.get("/api/v1/schedules?kind=" + kind, a), 200)
     expect(ctx.F.post("/api/v1/admin/test-clock/advance", {"seconds": -5}, a), 400, "invalid_field",
            "seconds")

@@ -54,6 +54,11 @@ def test_log_paging_filters_and_streams():
     check(versions == list(range(1, 10)), versions)
     r = ctx.F.get("/api/v1/streams/counter-page0?from_version=5&limit=2", a)
     check([x["version"] for x in r.json["events"]] == [5, 6] and r.json["next"] == 7, r)
+    for name in ("cursor", "from"):  # next goes back under any of the names
+        page = ctx.F.get("/api/v1/streams/counter-page0?%s=7&limit=2" % name, a)
+        check([x["version"] for x in page.json["events"]] == [7, 8], (name, page))
+    expect(ctx.F.get("/api/v1/streams/counter-page0?from_version=5&cursor=7", a), 400,
+           "invalid_field", "cursor")
     expect(ctx.F.get("/api/v1/streams/counter-nosuch", a), 404, "stream_not_found")
 
 
