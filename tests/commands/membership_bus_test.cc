@@ -100,6 +100,20 @@ TEST_CASE("a command accepted without events remembers its key (a fresh bus repl
   CHECK(again->last == block->last);
   CHECK(again->answer == confirm->answer);
   CHECK(m.log->head() == head);
+  // Two at once with a new key: the second waits for the first's record and replays it.
+  Context twin = keyed("admin/b-2");
+  std::promise<Result<Outcome>> a, b;
+  m.bus.execute_async(BlockPurchases{"C9", kNow}, twin,
+                      [&](Result<Outcome> r) { a.set_value(std::move(r)); });
+  m.bus.execute_async(BlockPurchases{"C9", kNow}, twin,
+                      [&](Result<Outcome> r) { b.set_value(std::move(r)); });
+  auto ra = a.get_future().get(), rb = b.get_future().get();
+  REQUIRE(ra);
+  REQUIRE(rb);
+  CHECK(ra->replayed != rb->replayed);
+  CHECK(ra->last == block->last);
+  CHECK(rb->last == block->last);
+  CHECK(m.log->find_outcome("admin/b-2").value().has_value());
 }
 
 TEST_CASE("a repeat decided while the first append syncs is answered after it, the same") {

@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <future>
 #include <mutex>
 #include <numeric>
 #include <set>
@@ -103,6 +104,66 @@ TEST_CASE("async appends are answered in commit order with their own positions")
   // Submitted from one thread, so the queue order is the log order.
   for (int i = 0; i < kAppends; ++i)
     CHECK((answers[i] ? answers[i]->first.value : 0) == std::uint64_t(i + 1));
+}
+
+TEST_CASE("records written alone interleave with appends: no gap, head never back, replays") {
+  TempDir dir;
+  LogOptions options;
+  options.max_batch_events = 3;  // many group commits, some holding records only
+  auto log = open_log(dir.data(), options);
+  constexpr int kThreads = 16, kEach = 30;
+  std::atomic<bool> stop{false};
+  std::atomic<int> head_went_back{0};
+  std::thread watcher([&] {
+    Position seen(0);
+    while (!stop) {
+      const Position now = log->head();
+      if (now < seen) ++head_went_back;
+      seen = now;
+    }
+  });
+  const auto keyed = [](std::string stream, std::string key) {
+    auto r = one_event(std::move(stream));
+    r.idempotency = Idempotency{std::move(key), "fp", "appended"};
+    return r;
+  };
+  std::mutex mutex;
+  std::set<std::uint64_t> positions;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        const std::string id = std::to_string(t) + "-" + std::to_string(i);
+        auto made = log->append(keyed("s-" + std::to_string(t), "a-" + id));
+        REQUIRE(made);
+        // A record of what that made, and at once an append with the record's key: while
+        // the record is in flight it follows it, after it finds it; it never appends.
+        std::promise<Result<AppendResult>> kept;
+        log->remember_async(Idempotency{"r-" + id, "fp", "confirmed"}, made->first, made->last,
+                            [&](Result<AppendResult> r) { kept.set_value(std::move(r)); });
+        auto twin = log->append(keyed("s-" + std::to_string(t), "r-" + id));
+        auto record = kept.get_future().get();
+        REQUIRE(record);
+        CHECK_FALSE(record->replayed);
+        CHECK(record->first == made->first);
+        REQUIRE(twin);
+        CHECK(twin->replayed);
+        CHECK(twin->first == made->first);
+        CHECK(twin->outcome == "confirmed");
+        std::lock_guard lock(mutex);
+        CHECK(positions.insert(made->first.value).second);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  stop = true;
+  watcher.join();
+  CHECK(head_went_back == 0);
+  CHECK(log->head() == Position(kThreads * kEach));
+  CHECK(positions.size() == std::size_t(kThreads * kEach));
+  CHECK(*positions.rbegin() == std::uint64_t(kThreads * kEach));
+  CHECK(log->verify().value() == std::nullopt);
+  CHECK(log->stats().appends == std::uint64_t(kThreads * kEach));  // records are no appends
 }
 
 }  // namespace tally::eventstore
