@@ -81,23 +81,29 @@ void print_examples(const std::string& host, std::uint16_t port, const std::stri
       base, auth, base, auth, base);
 }
 
+// A key file's content once `check` takes it; a refusal names the file.
+Result<std::string> read_key_file(const std::string& file, Result<void> (*check)(std::string_view),
+                                  bool pem) {
+  auto text = read_secret_file(file);
+  if (!text) return tl::unexpected(text.error());
+  if (pem) *text += '\n';  // read_secret_file took the PEM's last newline away
+  if (auto ok = check(*text); !ok)
+    return fail(Code::invalid_argument, file + ": " + ok.error().message);
+  return text;
+}
+
 // The keys of customer JWTs, read before the data dir is touched: a wrong file is refused
 // with nothing opened.
 Result<api::JwtKeys> load_jwt_keys(const Settings& s) {
   api::JwtKeys jwt;
   if (!s.jwt_secret_file.empty()) {
-    auto secret = read_secret_file(s.jwt_secret_file);
+    auto secret = read_key_file(s.jwt_secret_file, api::check_hs256_secret, false);
     if (!secret) return tl::unexpected(secret.error());
-    if (auto ok = api::check_hs256_secret(*secret); !ok)
-      return fail(Code::invalid_argument, s.jwt_secret_file + ": " + ok.error().message);
     jwt.hs256_secret = std::move(*secret);
   }
   if (!s.jwt_public_key_file.empty()) {
-    auto pem = read_secret_file(s.jwt_public_key_file);
+    auto pem = read_key_file(s.jwt_public_key_file, api::check_rs256_public_key, true);
     if (!pem) return tl::unexpected(pem.error());
-    *pem += '\n';  // read_secret_file took the PEM's last newline away
-    if (auto ok = api::check_rs256_public_key(*pem); !ok)
-      return fail(Code::invalid_argument, s.jwt_public_key_file + ": " + ok.error().message);
     jwt.rs256_public_key = std::move(*pem);
   }
   return jwt;

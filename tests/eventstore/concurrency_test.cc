@@ -127,8 +127,6 @@ TEST_CASE("records written alone interleave with appends: no gap, head never bac
     r.idempotency = Idempotency{std::move(key), "fp", "appended"};
     return r;
   };
-  std::mutex mutex;
-  std::set<std::uint64_t> positions;
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
@@ -150,8 +148,6 @@ TEST_CASE("records written alone interleave with appends: no gap, head never bac
         CHECK(twin->replayed);
         CHECK(twin->first == made->first);
         CHECK(twin->outcome == "confirmed");
-        std::lock_guard lock(mutex);
-        CHECK(positions.insert(made->first.value).second);
       }
     });
   }
@@ -159,10 +155,8 @@ TEST_CASE("records written alone interleave with appends: no gap, head never bac
   stop = true;
   watcher.join();
   CHECK(head_went_back == 0);
-  CHECK(log->head() == Position(kThreads * kEach));
-  CHECK(positions.size() == std::size_t(kThreads * kEach));
-  CHECK(*positions.rbegin() == std::uint64_t(kThreads * kEach));
-  CHECK(log->verify().value() == std::nullopt);
+  CHECK(log->head() == Position(kThreads * kEach));  // one position per append, none for a record
+  CHECK(log->verify().value() == std::nullopt);      // gap-free, the chain whole
   CHECK(log->stats().appends == std::uint64_t(kThreads * kEach));  // records are no appends
 }
 
