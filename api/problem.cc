@@ -75,8 +75,10 @@ Response to_response(const Problem& p) {
   nlohmann::json body = p.extra.is_object() ? p.extra : nlohmann::json::object();
   body["status"] = "failure";
   body["code"] = p.code;
-  // An internal error's message may name files or keys: the client gets a generic one.
+  // An internal error's message may name files or keys: the client gets a generic one, the
+  // request's log line the cause.
   body["message"] = r.status == 500 ? "internal error" : p.message;
+  if (r.status == 500) r.note = p.message;
   if (!p.field.empty()) body["field"] = p.field;
   r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   r.headers = p.headers;
@@ -88,6 +90,14 @@ Response internal_error(std::string_view correlation_id) {
   Problem p{"internal", "internal error"};
   p.extra["correlation_id"] = correlation_id;
   return to_response(p);
+}
+
+void name_correlation(Response& response, std::string_view correlation_id) {
+  if (response.status != 500) return;
+  auto body = nlohmann::json::parse(response.body, nullptr, /*allow_exceptions=*/false);
+  if (!body.is_object() || body.contains("correlation_id")) return;
+  body["correlation_id"] = correlation_id;
+  response.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 Response success(nlohmann::json body, unsigned status) {

@@ -44,6 +44,9 @@ Problem from_error(const Error& error);
 Response to_response(const Problem& problem);
 // 500 `internal` with a correlation id the log line carries too.
 Response internal_error(std::string_view correlation_id);
+// Puts the correlation id in a 500's body where it is not yet (api.md: a 500 carries it), so
+// that whatever made the 500, the client can quote the id the log line has.
+void name_correlation(Response& response, std::string_view correlation_id);
 
 // {"status":"success", …body}: `body` must be an object.
 Response success(nlohmann::json body, unsigned status = 200);

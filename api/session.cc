@@ -128,6 +128,7 @@ class BeastSession final : public Session, public std::enable_shared_from_this<B
     request_ = std::move(request);
     response_ = std::move(response);
     if (response_.stream) return start_stream();
+    name_correlation(response_, request_.correlation_id);
     auto out = std::make_shared<http::response<http::string_body>>(
         static_cast<http::status>(response_.status), 11);
     out->set(http::field::server, "tally");

@@ -159,6 +159,15 @@ TEST_CASE("module errors become API problems: rejections keep their code, bugs h
   r = to_response(from_error(Error{Code::io_error, "disk /secret/path failed"}));
   CHECK(r.status == 500);
   CHECK(r.body.find("/secret/path") == std::string::npos);
+  CHECK(r.note.find("disk /secret/path failed") != std::string::npos);  // the log line's cause
+  // Whatever made a 500, its body names the correlation id (api.md), once.
+  name_correlation(r, "corr-7");
+  CHECK(nlohmann::json::parse(r.body)["correlation_id"] == "corr-7");
+  name_correlation(r, "corr-8");
+  CHECK(nlohmann::json::parse(r.body)["correlation_id"] == "corr-7");
+  auto not_found = to_response(Problem{"not_found", "no such path"});
+  name_correlation(not_found, "corr-9");
+  CHECK_FALSE(nlohmann::json::parse(not_found.body).contains("correlation_id"));
 }
 
 }  // namespace
