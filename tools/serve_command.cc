@@ -250,23 +250,31 @@ void add_serve_command(CLI::App& app) {
   cmd->add_option("--jwt-public-key-file", s->jwt_public_key_file,
                   "the RSA public key (PEM) of RS256 customer JWTs");
   cmd->add_flag("--test-clock", s->test_clock, "a test clock, advanced by the admin API");
-  cmd->add_option("--io-threads", s->io_threads, "HTTP I/O threads")->capture_default_str();
+  // Bounded: a count taken as given (-1 wraps to a huge unsigned one) would start threads
+  // until the host has none left.
+  cmd->add_option("--io-threads", s->io_threads, "HTTP I/O threads")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
   cmd->add_option("--max-inflight-commands", s->max_inflight_commands,
                   "commands in flight before 503 overloaded")
+      ->check(CLI::Range(1, 1'000'000))
       ->capture_default_str();
   cmd->add_option("--max-connections", s->max_connections,
                   "open connections before new ones get 503 overloaded")
+      ->check(CLI::Range(1, 100'000))
       ->capture_default_str();
   cmd->add_option("--command-shards", s->command_shards,
                   "threads deciding commands (streams are spread over them)")
+      ->check(CLI::Range(1, 64))
       ->capture_default_str();
   cmd->add_flag("--quiet", s->quiet, "no per-request log lines");
   // For benchmarks and tests only: the example counter domain's command endpoint.
   cmd->add_flag("--example-domain", s->example_domain)->group("");
   // For tests of the timeouts (slow clients, stalled readers) without waiting 15-30 s.
-  cmd->add_option("--header-timeout-ms", s->header_timeout_ms)->group("");
-  cmd->add_option("--body-timeout-ms", s->body_timeout_ms)->group("");
-  cmd->add_option("--write-timeout-ms", s->write_timeout_ms)->group("");
+  for (auto [flag, value] : {std::pair{"--header-timeout-ms", &s->header_timeout_ms},
+                             std::pair{"--body-timeout-ms", &s->body_timeout_ms},
+                             std::pair{"--write-timeout-ms", &s->write_timeout_ms}})
+    cmd->add_option(flag, *value)->check(CLI::Range(1, 3'600'000))->group("");
   cmd->callback([s] {
     const int code = run(*s);
     if (code != 0) std::exit(code);

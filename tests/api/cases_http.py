@@ -146,6 +146,12 @@ def test_input_errors_have_their_exact_codes():
     expect(ctx.F.post("/api/v1/admin/test-clock/advance", {"seconds": -5}, a), 400, "invalid_field",
            "seconds")
     expect(ctx.F.post("/api/v1/admin/test-clock/advance", {}, a), 400, "missing_field", "seconds")
+    # Past the year 9999 the clock would wrap or print a year no client reads: refused, unmoved.
+    before = ctx.F.get("/api/v1/admin/test-clock", a).json["now"]
+    for far in [999999999999, 2 ** 63 - 1, 300000000000]:
+        expect(ctx.F.post("/api/v1/admin/test-clock/advance", {"seconds": far}, a), 400,
+               "invalid_field", "seconds")
+    check(ctx.F.get("/api/v1/admin/test-clock", a).json["now"] == before, "the clock moved")
 
 
 def test_413_404_405():

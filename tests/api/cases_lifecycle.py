@@ -159,6 +159,15 @@ def test_data_dir_refusals_and_admin_key_file():
         check(p.returncode != 0 and b"not a tally data dir" in p.stderr.lower() or
               b"no format" in p.stderr.lower(), p)
         check(sorted(os.listdir(foreign)) == ["notes.txt"], "a foreign dir is left alone")
+        # Counts out of range are refused before anything starts: -1 would wrap to a huge
+        # number of threads.
+        fresh = os.path.join(root, "fresh")
+        for flags in (["--io-threads", "-1"], ["--command-shards", "100000"],
+                      ["--max-connections", "0"], ["--max-inflight-commands", "0"]):
+            p = subprocess.run([ctx.TALLY, "serve", "--data-dir", fresh, "--listen",
+                                "127.0.0.1:0"] + flags, capture_output=True, timeout=20)
+            check(p.returncode != 0 and flags[0].encode() in p.stderr, (flags, p))
+        check(not os.path.exists(fresh), "a refused start made a data dir")
         # --admin-key-file: that key is an admin key; keys add works offline.
         keyfile = os.path.join(root, "admin.txt")
         with open(keyfile, "w") as f:
