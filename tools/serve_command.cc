@@ -1,6 +1,7 @@
 // tally serve: the HTTP server (api.md, Running the server). Wires the log, the read models,
 // the process runner, the command buses and the api/ routes, then serves until SIGTERM or
 // SIGINT: stop accepting, finish requests in flight, end SSE streams, close the log, exit 0.
+#include <arpa/inet.h>
 #include <fmt/format.h>
 #include <pthread.h>
 #include <signal.h>
@@ -54,12 +55,18 @@ int refuse(const std::string& message) {
   return 2;
 }
 
+// HOST:PORT where HOST is an IP address ([…] around IPv6): a name would be resolved only at
+// bind, after the data dir was opened.
 bool split_listen(const std::string& listen, std::string& host, std::uint16_t& port) {
   const auto colon = listen.rfind(':');
   if (colon == std::string::npos) return false;
   host = listen.substr(0, colon);
   if (host.size() > 2 && host.front() == '[' && host.back() == ']')
     host = host.substr(1, host.size() - 2);
+  in6_addr address;
+  if (::inet_pton(AF_INET, host.c_str(), &address) != 1 &&
+      ::inet_pton(AF_INET6, host.c_str(), &address) != 1)
+    return false;
   unsigned long p = 0;
   try {
     p = std::stoul(listen.substr(colon + 1));
@@ -71,9 +78,14 @@ bool split_listen(const std::string& listen, std::string& host, std::uint16_t& p
   return true;
 }
 
+// The host as a URL names it: an IPv6 address in brackets.
+std::string url_host(const std::string& host) {
+  return host.find(':') == std::string::npos ? host : "[" + host + "]";
+}
+
 // Three requests to start from (issue 4: the run command shows how to talk to the server).
 void print_examples(const std::string& host, std::uint16_t port, const std::string& key_file) {
-  const std::string base = fmt::format("http://{}:{}", host, port);
+  const std::string base = fmt::format("http://{}:{}", url_host(host), port);
   const std::string auth = fmt::format("-H \"Authorization: Bearer $(head -n1 {})\"", key_file);
   fmt::print(
       "try:\n  curl -s {}/readyz\n  curl -s {} {}/api/v1/admin/projections\n"
@@ -123,7 +135,8 @@ int run(const Settings& s) {
   if (!s.nats.empty()) return refuse("--nats is not supported by this build yet");
   api::ServerOptions server_options;
   if (!split_listen(s.listen, server_options.host, server_options.port))
-    return refuse("--listen must be HOST:PORT, not " + s.listen);
+    return refuse("--listen must be IP:PORT (an address, e.g. 127.0.0.1:8080 or [::1]:8080), not " +
+                  s.listen);
   server_options.io_threads = s.io_threads;
   server_options.max_connections = s.max_connections;
   server_options.log_requests = !s.quiet;
@@ -218,9 +231,12 @@ int run(const Settings& s) {
 
   api::Server server(router, metrics, server_options);
   if (auto ok = server.start(); !ok) return refuse(describe(ok.error()));
-  if (admin_key->created) fmt::print("admin key written to {}\n", admin_key->path.string());
-  fmt::print("tally serve: listening on http://{}:{} (data dir {})\n", server_options.host,
-             server.port(), s.data_dir);
+  // Every start names the key's file: one written by a start that then failed (a port in use)
+  // was never announced.
+  fmt::print("admin key {} {}\n", admin_key->created ? "written to" : "in",
+             admin_key->path.string());
+  fmt::print("tally serve: listening on http://{}:{} (data dir {})\n",
+             url_host(server_options.host), server.port(), s.data_dir);
   print_examples(server_options.host, server.port(), admin_key->path.string());
   std::fflush(stdout);
 
@@ -256,8 +272,9 @@ void add_serve_command(CLI::App& app) {
       ->check(CLI::Range(1, 64))
       ->capture_default_str();
   cmd->add_option("--max-inflight-commands", s->max_inflight_commands,
-                  "commands in flight before 503 overloaded")
-      ->check(CLI::Range(1, 1'000'000))
+                  "commands in flight before 503 overloaded (0: every command is refused, "
+                  "a read-only server)")
+      ->check(CLI::Range(0, 1'000'000))
       ->capture_default_str();
   cmd->add_option("--max-connections", s->max_connections,
                   "open connections before new ones get 503 overloaded")

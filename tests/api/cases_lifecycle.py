@@ -146,6 +146,11 @@ def test_data_dir_refusals_and_admin_key_file():
         check(any("admin.key" in line for line in s.stdout_lines), s.stdout_lines)
         mode = os.stat(os.path.join(data, "admin.key")).st_mode & 0o777
         check(mode == 0o600, oct(mode))
+        # Nothing in the data dir (the subject key store above all) is readable by others.
+        for where, dirs, files in os.walk(data):
+            for name in [where] + [os.path.join(where, f) for f in files]:
+                mode = os.stat(name).st_mode & 0o077
+                check(mode == 0, "%s is open to others: %o" % (name, os.stat(name).st_mode))
         p = subprocess.run([ctx.TALLY, "serve", "--data-dir", data, "--listen", "127.0.0.1:0"],
                            capture_output=True, timeout=20)
         check(p.returncode != 0 and b"lock" in p.stderr.lower(), p)
@@ -163,10 +168,14 @@ def test_data_dir_refusals_and_admin_key_file():
         # number of threads.
         fresh = os.path.join(root, "fresh")
         for flags in (["--io-threads", "-1"], ["--command-shards", "100000"],
-                      ["--max-connections", "0"], ["--max-inflight-commands", "0"]):
+                      ["--max-connections", "0"], ["--max-inflight-commands", "-1"]):
             p = subprocess.run([ctx.TALLY, "serve", "--data-dir", fresh, "--listen",
                                 "127.0.0.1:0"] + flags, capture_output=True, timeout=20)
             check(p.returncode != 0 and flags[0].encode() in p.stderr, (flags, p))
+        for listen in ("localhost:18090", ":18090"):  # a name is resolved only at bind
+            p = subprocess.run([ctx.TALLY, "serve", "--data-dir", fresh, "--listen", listen],
+                               capture_output=True, timeout=20)
+            check(p.returncode != 0 and b"IP:PORT" in p.stderr, (listen, p))
         check(not os.path.exists(fresh), "a refused start made a data dir")
         # --admin-key-file: that key is an admin key; keys add works offline.
         keyfile = os.path.join(root, "admin.txt")
