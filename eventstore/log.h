@@ -161,8 +161,9 @@ class Log final : public Reader {
   Position wait_beyond(Position after, std::chrono::milliseconds timeout) const override;
 
   // Walks the whole log: positions gap-free, stream versions consecutive and indexed, every
-  // prev_hash equal to the previous hash, every hash recomputed. The first bad position, or
-  // nullopt when the log is intact.
+  // prev_hash equal to the previous hash, every hash recomputed, then every block of its files
+  // against its checksum. The first bad position, or nullopt when the log is intact;
+  // Code::corruption when the damage is outside the events (eventstore/verify.h).
   Result<std::optional<Position>> verify() const;
 
   KeyStore& keys();

@@ -1,5 +1,9 @@
 #include "eventstore/testing.h"
 
+#include <rocksdb/metadata.h>
+
+#include <fstream>
+
 #include "eventstore/codec.h"
 #include "eventstore/layout.h"
 
@@ -23,6 +27,30 @@ Status rewrite_stored_event(const std::filesystem::path& data_dir, Position posi
   sync.sync = true;
   return rocks::check(db.Put(sync, log->families.events, key, codec::encode_event(*event)),
                       "rewriting the event");
+}
+
+Status damage_family_file(const std::filesystem::path& data_dir, const std::string& family) {
+  std::filesystem::path file;
+  {
+    auto log = open_log_database(data_dir);
+    if (!log) return tl::unexpected(log.error());
+    auto& db = log->database->db();
+    for (auto* handle : {log->families.events, log->families.streams, log->families.outcomes})
+      if (auto ok = rocks::check(db.Flush(rocksdb::FlushOptions(), handle), "flushing"); !ok)
+        return ok;
+    std::vector<rocksdb::LiveFileMetaData> files;
+    db.GetLiveFilesMetaData(&files);
+    for (const auto& f : files)
+      if (f.column_family_name == family) file = f.db_path + "/" + f.name;
+  }
+  if (file.empty()) return fail(Code::not_found, "no file holds " + family);
+  std::fstream bytes(file, std::ios::in | std::ios::out | std::ios::binary);
+  bytes.seekg(16);
+  const char was = static_cast<char>(bytes.get());
+  bytes.seekp(16);
+  bytes.put(static_cast<char>(~was));
+  if (!bytes) return fail(Code::io_error, "cannot damage " + file.string());
+  return {};
 }
 
 }  // namespace tally::eventstore::testing

@@ -24,7 +24,7 @@ class ChainCheck {
     std::string indexed;
     const auto s = db_.Get(rocksdb::ReadOptions(), families_.streams,
                            codec::stream_key(e->stream, e->version), &indexed);
-    if (s.IsNotFound()) return false;
+    if (s.IsNotFound() || s.IsCorruption()) return false;
     if (auto ok = rocks::check(s, "reading the stream index"); !ok)
       return tl::unexpected(ok.error());
     if (indexed != key) return false;
@@ -55,10 +55,14 @@ Result<std::optional<Position>> verify_log(rocksdb::DB& db, const Families& fami
     if (!ok) return tl::unexpected(ok.error());
     if (!*ok) return std::optional<Position>(check.expected());
   }
+  // The event after the last one read could not be read whole.
+  if (it->status().IsCorruption()) return std::optional<Position>(check.expected().next());
   if (auto ok = rocks::check(it->status(), "reading the log"); !ok)
     return tl::unexpected(ok.error());
   // Events missing at the end of the log (below the head it recovered) are a break too.
   if (check.expected() < head) return std::optional<Position>(check.expected().next());
+  if (auto ok = rocks::check(db.VerifyChecksum(read), "checking the log's files"); !ok)
+    return tl::unexpected(ok.error());
   return std::optional<Position>();
 }
 

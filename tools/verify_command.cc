@@ -10,20 +10,26 @@ namespace tally::tools {
 void add_verify_command(CLI::App& app) {
   auto* cmd = app.add_subcommand(
       "verify",
-      "Check the log's hash chain and invariants. Exit 0 when intact; else exit 1 and print "
-      "'first bad position: N' on stderr. Run it with the server stopped.");
+      "Check the log's hash chain and invariants, then its files' checksums. Exit 0 when "
+      "intact; exit 1 when damaged, printing 'first bad position: N' on stderr (or, for damage "
+      "outside the events, what is damaged); exit 2 when it cannot check. Run it with the "
+      "server stopped.");
   auto dir = std::make_shared<std::string>("./data");
   cmd->add_option("--data-dir", *dir, "the tally data dir")->capture_default_str();
   cmd->callback([dir] {
     auto log = eventstore::Log::open(*dir, eventstore::LogOptions{.create_if_missing = false});
     if (!log) {
-      fmt::print(stderr, "tally verify: cannot open {}: {}\n", *dir, describe(log.error()));
-      std::exit(2);
+      // Damage the log cannot even open past is damage all the same: exit 1, not 2.
+      const bool damaged = log.error().code == Code::corruption;
+      fmt::print(stderr, "tally verify: {}{}: {}\n", damaged ? "damaged: " : "cannot open ", *dir,
+                 describe(log.error()));
+      std::exit(damaged ? 1 : 2);
     }
     auto bad = (*log)->verify();
     if (!bad) {
-      fmt::print(stderr, "tally verify: {}\n", describe(bad.error()));
-      std::exit(2);
+      const bool damaged = bad.error().code == Code::corruption;
+      fmt::print(stderr, "tally verify: {}{}\n", damaged ? "damaged: " : "", describe(bad.error()));
+      std::exit(damaged ? 1 : 2);
     }
     if (*bad) {
       fmt::print(stderr, "first bad position: {}\n", (*bad)->value);

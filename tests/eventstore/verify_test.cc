@@ -78,4 +78,30 @@ TEST_CASE("verify catches a broken link, a reordered version and a bad recorded 
   }
 }
 
+TEST_CASE("a disk that damaged the log's files is found: an event by its position, else how") {
+  SUBCASE("an event the disk cannot give back is the first bad position") {
+    TempDir dir;
+    fill(dir.data(), 20);
+    REQUIRE(testing::damage_family_file(dir.data(), "events"));
+    auto log = open_log(dir.data());
+    const auto bad = log->verify();
+    REQUIRE(bad);
+    CHECK(*bad == Position(1));  // the damaged block is the file's first: its events come first
+  }
+  SUBCASE("damage to the idempotency records is corruption, though the chain holds") {
+    TempDir dir;
+    {
+      auto log = open_log(dir.data());
+      auto r = one_event("s-1");
+      r.idempotency = Idempotency{"S1/T1", "fp", "outcome"};
+      REQUIRE(log->append(r));
+    }
+    REQUIRE(testing::damage_family_file(dir.data(), "outcomes"));
+    auto log = open_log(dir.data());
+    const auto bad = log->verify();
+    REQUIRE_FALSE(bad);
+    CHECK(bad.error().code == Code::corruption);
+  }
+}
+
 }  // namespace tally::eventstore
