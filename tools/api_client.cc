@@ -62,7 +62,7 @@ tl::expected<nlohmann::json, int> call_as_admin(std::string_view tool, const std
     fmt::print(stderr, "tally {}: --server needs --key FILE (an admin key)\n", tool);
     return tl::unexpected(2);
   }
-  auto key = read_secret_file(key_file);
+  auto key = read_key_line(key_file);
   if (!key) {
     fmt::print(stderr, "tally {}: {}\n", tool, describe(key.error()));
     return tl::unexpected(2);

@@ -145,6 +145,13 @@ int run(const Settings& s) {
   server_options.limits.write_timeout = std::chrono::milliseconds(s.write_timeout_ms);
   auto jwt = load_jwt_keys(s);
   if (!jwt) return refuse(describe(jwt.error()));
+  // A given admin key file is read with the other key files, before the data dir is opened;
+  // the default one lives in the data dir, so it waits for it.
+  std::optional<Result<AdminKey>> admin_key;
+  if (!s.admin_key_file.empty()) {
+    admin_key = load_admin_key(s.data_dir, s.admin_key_file);
+    if (!*admin_key) return refuse(describe(admin_key->error()));
+  }
 
   const SystemClock system_clock;
   PersistedTestClock test_clock;
@@ -190,9 +197,10 @@ int run(const Settings& s) {
   commands::CommandBus<api::keys::KeyDomain> key_bus(**log);
   api::keys::KeyIndex key_index(keys_projector, **log);
   api::Authenticator auth(key_index, std::move(*jwt), clock);
-  auto admin_key = load_admin_key(s.data_dir, s.admin_key_file);
-  if (!admin_key) return refuse(describe(admin_key.error()));
-  auth.add_key(admin_key->key, api::Principal{api::Role::admin, "admin", {}, {}});
+  if (!admin_key) admin_key = load_admin_key(s.data_dir, s.admin_key_file);
+  if (!*admin_key) return refuse(describe(admin_key->error()));
+  const AdminKey& admin = **admin_key;
+  auth.add_key(admin.key, api::Principal{api::Role::admin, "admin", {}, {}});
 
   api::Metrics metrics;
   // Reset before ctx goes: its queued work uses ctx (see the end of run()).
@@ -233,11 +241,10 @@ int run(const Settings& s) {
   if (auto ok = server.start(); !ok) return refuse(describe(ok.error()));
   // Every start names the key's file: one written by a start that then failed (a port in use)
   // was never announced.
-  fmt::print("admin key {} {}\n", admin_key->created ? "written to" : "in",
-             admin_key->path.string());
+  fmt::print("admin key {} {}\n", admin.created ? "written to" : "in", admin.path.string());
   fmt::print("tally serve: listening on http://{}:{} (data dir {})\n",
              url_host(server_options.host), server.port(), s.data_dir);
-  print_examples(server_options.host, server.port(), admin_key->path.string());
+  print_examples(server_options.host, server.port(), admin.path.string());
   std::fflush(stdout);
 
   int received = 0;

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -34,6 +35,9 @@ Status write_all(int fd, const std::string& text, const fs::path& path) {
 }  // namespace
 
 Result<std::string> read_secret_file(const fs::path& path) {
+  std::error_code ec;
+  if (fs::exists(path, ec) && !fs::is_regular_file(path, ec))
+    return fail(Code::invalid_argument, path.string() + " is not a file");
   std::ifstream in(path, std::ios::binary);
   if (!in) return fail(Code::not_found, "cannot read " + path.string());
   std::ostringstream text;
@@ -43,22 +47,35 @@ Result<std::string> read_secret_file(const fs::path& path) {
   return s;
 }
 
+Result<std::string> read_key_line(const fs::path& path) {
+  auto text = read_secret_file(path);
+  if (!text) return tl::unexpected(text.error());
+  // Without the blanks an editor leaves around it: a token never has them, so a key kept with
+  // them would start the server and then match no request.
+  std::string_view key = std::string_view(*text).substr(0, text->find('\n'));
+  const auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\r'; };
+  while (!key.empty() && blank(key.front())) key.remove_prefix(1);
+  while (!key.empty() && blank(key.back())) key.remove_suffix(1);
+  if (std::any_of(key.begin(), key.end(), blank))
+    return fail(Code::invalid_argument, path.string() + ": a key has no blanks");
+  return std::string(key);
+}
+
 Result<AdminKey> load_admin_key(const fs::path& data_dir, const std::string& admin_key_file) {
   if (!admin_key_file.empty()) {
-    auto text = read_secret_file(admin_key_file);
-    if (!text) return tl::unexpected(text.error());
-    std::string key = text->substr(0, text->find('\n'));  // one line
-    if (key.size() < 16)
+    auto key = read_key_line(admin_key_file);
+    if (!key) return tl::unexpected(key.error());
+    if (key->size() < 16)
       return fail(Code::invalid_argument,
                   admin_key_file + ": an admin key must be at least 16 characters");
-    return AdminKey{key, admin_key_file, false};
+    return AdminKey{std::move(*key), admin_key_file, false};
   }
   const fs::path path = data_dir / "admin.key";
   if (fs::exists(path)) {
-    auto text = read_secret_file(path);
-    if (!text) return tl::unexpected(text.error());
-    if (text->empty()) return fail(Code::corruption, path.string() + " is empty");
-    return AdminKey{*text, path, false};
+    auto key = read_key_line(path);
+    if (!key) return tl::unexpected(key.error());
+    if (key->empty()) return fail(Code::corruption, path.string() + " is empty");
+    return AdminKey{std::move(*key), path, false};
   }
   const std::string key = api::keys::new_key_text();
   if (key.empty()) return fail(Code::internal, "the system random source failed");

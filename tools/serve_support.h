@@ -24,6 +24,8 @@ Result<AdminKey> load_admin_key(const std::filesystem::path& data_dir,
 
 // The file's content without trailing newlines (secrets and key files).
 Result<std::string> read_secret_file(const std::filesystem::path& path);
+// A key file's first line, the blanks around it dropped (a key has none inside).
+Result<std::string> read_key_line(const std::filesystem::path& path);
 
 // The --test-clock clock, stored in DIR/test-clock after each advance (written to a temporary
 // file, synced, renamed), so it never goes back across restarts: it starts at the later of

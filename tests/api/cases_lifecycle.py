@@ -180,7 +180,7 @@ def test_data_dir_refusals_and_admin_key_file():
         # --admin-key-file: that key is an admin key; keys add works offline.
         keyfile = os.path.join(root, "admin.txt")
         with open(keyfile, "w") as f:
-            f.write("my-own-admin-key-0123456789\n")
+            f.write(" my-own-admin-key-0123456789 \r\n")  # the blanks an editor leaves: dropped
         p = subprocess.run([ctx.TALLY, "keys", "add", "--role", "pos", "--store-id", "S9",
                             "--data-dir", data], capture_output=True, timeout=20)
         check(p.returncode == 0, p)
