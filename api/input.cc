@@ -166,7 +166,9 @@ Checked<std::optional<std::uint64_t>> query_page_start(const Request& request,
   std::optional<std::string_view> given;
   for (const std::string_view name : {own, std::string_view("from"), std::string_view("cursor")}) {
     if (!request.query_param(name) || name == given) continue;
-    if (given) return invalid(name, fmt::format("give one of {} or {}, not both", *given, name));
+    if (given)
+      return invalid(name,
+                     fmt::format("cannot come with {}: both name where a page starts", *given));
     given = name;
   }
   return given ? query_number(request, *given) : std::optional<std::uint64_t>{};

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "api/keys/api_keys.h"
 #include "eventstore/kv.h"
 #include "eventstore/log.h"
 #include "projections/projector.h"
@@ -57,6 +58,8 @@ class ProgressPrinter {
 
 int run(const Settings& s) {
   auto models = wiring::server_read_models();
+  // And the key index, which `tally serve` runs beside them (it answers the authenticator).
+  models.push_back(std::make_unique<api::keys::ApiKeys>());
   std::vector<projections::Projection*> chosen;
   for (auto& model : models)
     if (s.all || std::find(s.names.begin(), s.names.end(), model->name()) != s.names.end())

@@ -28,6 +28,7 @@ expect() {
 
 expect 0 "schedules: rebuilt up to position 3000" "$tally" rebuild --data-dir "$scratch/data" --all
 expect 0 "schedules 100%" "$tally" rebuild --data-dir "$scratch/data" schedules
+expect 0 "api_keys: rebuilt up to position 3000" "$tally" rebuild --data-dir "$scratch/data" api_keys
 expect 2 "no read model named nosuch; known: schedules" \
   "$tally" rebuild --data-dir "$scratch/data" nosuch
 expect 2 "name a read model or pass --all" "$tally" rebuild --data-dir "$scratch/data"
