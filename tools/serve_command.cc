@@ -121,6 +121,21 @@ Result<api::JwtKeys> load_jwt_keys(const Settings& s) {
   return jwt;
 }
 
+// A log last run under --test-clock may hold times ahead of this clock. recorded_at never goes
+// back, so new events would keep that time until the clock passes it: say so at start.
+void warn_if_log_ahead(const eventstore::Log& log, const Clock& clock) {
+  if (log.head().value == 0) return;
+  auto last = log.read_all(log.head(), 1);
+  if (!last || last->empty()) return;
+  const Timestamp at = last->front().recorded_at;
+  if (at <= clock.now() + std::chrono::minutes(1)) return;
+  fmt::print(stderr,
+             "tally serve: warning: the log's last event is recorded at {}, after this clock's {} "
+             "(was the data dir run with --test-clock?); new events are recorded at {} until the "
+             "clock passes it\n",
+             format_rfc3339(at), format_rfc3339(clock.now()), format_rfc3339(at));
+}
+
 int run(const Settings& s) {
   // Before any thread starts, so that every thread inherits the mask and only sigwait sees
   // the signals.
@@ -177,6 +192,7 @@ int run(const Settings& s) {
   projectors.push_back(std::make_unique<projections::Projector>(tail, **store, key_model));
   const projections::Projector& keys_projector = *projectors.back();
   const Position head_at_start = (*log)->head();
+  warn_if_log_ahead(**log, clock);
   for (auto& p : projectors)
     if (auto ok = p->start(); !ok)
       return refuse(std::string(p->name()) + ": " + describe(ok.error()));

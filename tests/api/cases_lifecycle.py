@@ -251,3 +251,22 @@ def test_without_test_clock_its_paths_are_404():
         expect(r3, 404, "not_found")  # --example-domain is off too
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+def test_a_log_ahead_of_the_clock_is_named_at_start():
+    """A data dir run with --test-clock, then without: its times are ahead, and stay so."""
+    root = scratch_dir()
+    try:
+        data = os.path.join(root, "data")
+        s = Server(ctx.TALLY, data, "--test-clock").start()
+        a = s.admin_key()
+        expect(s.request("POST", "/api/v1/admin/test-clock/advance", {"seconds": 7200}, a), 200)
+        expect(s.request("POST", "/api/v1/admin/keys", {"role": "auditor"}, a), 201)
+        check(s.stop() == 0, "exit code")
+        check("warning" not in open(s.stderr_path).read(), "a warning under the test clock")
+        s = Server(ctx.TALLY, data).start()
+        check(s.stop() == 0, "exit code")
+        text = open(s.stderr_path).read()
+        check("warning: the log's last event is recorded at" in text, text[-500:])
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
