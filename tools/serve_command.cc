@@ -1,6 +1,7 @@
 // tally serve: the HTTP server (api.md, Running the server). Wires the log, the read models,
-// the process runner, the command buses and the api/ routes, then serves until SIGTERM or
-// SIGINT: stop accepting, finish requests in flight, end SSE streams, close the log, exit 0.
+// the process runner, the command buses and the api/ routes, then serves until SIGTERM,
+// SIGINT or SIGHUP (its terminal closed): stop accepting, finish requests in flight, end SSE
+// streams, close the log, exit 0.
 #include <arpa/inet.h>
 #include <fmt/format.h>
 #include <pthread.h>
@@ -143,6 +144,7 @@ int run(const Settings& s) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);  // the terminal of `scripts/run.sh` closed: drain all the same
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   // A client or a log reader gone must not kill the server: writes report EPIPE instead.
   ::signal(SIGPIPE, SIG_IGN);
@@ -265,8 +267,7 @@ int run(const Settings& s) {
 
   int received = 0;
   sigwait(&signals, &received);
-  fmt::print(stderr, "tally serve: {} received, draining\n",
-             received == SIGTERM ? "SIGTERM" : "SIGINT");
+  fmt::print(stderr, "tally serve: SIG{} received, draining\n", sigabbrev_np(received));
   notifier.stop();  // SSE streams end; their connections close
   server.stop();    // no new requests; those in flight are answered
   waits.reset();    // runs whatever a drain cut short, while what it uses still lives

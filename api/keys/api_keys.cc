@@ -81,6 +81,11 @@ Checked<KeySpec> key_spec(std::string_view role, std::optional<std::string> stor
       return problem("invalid_field", "bad customer_id", "customer_id");
     spec.customer_id = *customer_id;
   }
+  // A scope the role does not have would be ignored, and its key trusted as if limited by it.
+  if (store_id && spec.role != Role::pos)
+    return problem("invalid_field", "store_id scopes pos keys only", "store_id");
+  if (customer_id && spec.role != Role::customer)
+    return problem("invalid_field", "customer_id scopes customer keys only", "customer_id");
   return spec;
 }
 

@@ -126,6 +126,11 @@ def test_input_errors_have_their_exact_codes():
     expect(ctx.F.post(keys, {"role": "boss"}, a), 400, "invalid_field", "role")
     expect(ctx.F.post(keys, {"role": 7}, a), 400, "invalid_field", "role")
     expect(ctx.F.post(keys, {"role": "pos", "store_id": "a b"}, a), 400, "invalid_field", "store_id")
+    # A scope the role does not have is refused, not ignored (the key would look limited).
+    expect(ctx.F.post(keys, {"role": "auditor", "store_id": "S1"}, a), 400, "invalid_field",
+           "store_id")
+    expect(ctx.F.post(keys, {"role": "pos", "store_id": "S1", "customer_id": "C1"}, a), 400,
+           "invalid_field", "customer_id")
     expect(ctx.F.post(keys, {"role": "pos", "store_id": "x" * 65}, a), 400, "invalid_field",
            "store_id")
     inc = "/api/v1/example/counters/c/increment"

@@ -5,6 +5,7 @@ import json
 import os
 import random
 import shutil
+import signal
 import socket
 import subprocess
 import threading
@@ -245,7 +246,8 @@ def test_without_test_clock_its_paths_are_404():
         r1 = s.request("GET", "/api/v1/admin/test-clock", token=s.admin_key())
         r2 = s.request("POST", "/api/v1/admin/test-clock/advance", {"seconds": 1}, s.admin_key())
         r3 = s.request("POST", "/api/v1/example/counters/x/increment", {}, s.admin_key())
-        s.stop()
+        check(s.stop(signal.SIGHUP) == 0, "SIGHUP (a closed terminal) drains like SIGTERM")
+        check("SIGHUP received, draining" in open(s.stderr_path).read(), "no drain on SIGHUP")
         expect(r1, 404, "not_found")
         expect(r2, 404, "not_found")
         expect(r3, 404, "not_found")  # --example-domain is off too
