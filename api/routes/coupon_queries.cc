@@ -19,10 +19,15 @@ std::string message_of(const std::string& status) {
   return "the coupon is " + status;
 }
 
-// Answers `query` on `model` once it reflects the coupon's issue (and min_position).
+using Answer = std::function<Response(const View&)>;
+// What a look-up will answer from the read model, or why its request is refused.
+using Prepare = std::function<Checked<Answer>(const CouponRequest&)>;
+
+// Answers on `model` once it reflects the coupon's issue (and min_position). The request is
+// prepared after the code is known to exist (an unknown code is coupon_not_found before
+// anything else) and before the wait, so a bad parameter never waits for the read model.
 void look_up(ApiContext& ctx, const CouponDeps& deps, Request& request, Respond respond,
-             const projections::Projector& model,
-             std::function<Response(const CouponRequest&, const View&)> query) {
+             const projections::Projector& model, const Prepare& prepare) {
   auto r = coupon_request(ctx, deps, request);
   if (!r) return respond(to_response(r.error()));
   auto min = query_number(request, "min_position");
@@ -30,10 +35,11 @@ void look_up(ApiContext& ctx, const CouponDeps& deps, Request& request, Respond 
   auto issued = issued_at(ctx.log, r->coupon_id);
   if (!issued) return respond(to_response(from_error(issued.error())));
   if (!*issued) return respond(to_response(coupon_not_found(deps, r->who)));
+  auto answer = prepare(*r);
+  if (!answer) return respond(to_response(answer.error()));
   const auto floor = std::max<std::uint64_t>(min->value_or(0), (*issued)->value);
   request.query["min_position"] = std::to_string(floor);
-  query_read_model(ctx, request, std::move(respond), model,
-                   [query, r = std::move(*r)](const View& view) { return query(r, view); });
+  query_read_model(ctx, request, std::move(respond), model, std::move(*answer));
 }
 
 Checked<projections::CouponBalance> row_of(const View& view, const std::string& coupon_id) {
@@ -128,52 +134,60 @@ Checked<std::optional<std::string>> page_cursor(const Json& body, const PageQuer
   return cursor;
 }
 
-Response transactions(const CouponRequest& r, const PageQuery& page, const View& view) {
+// The transactions' query from the request, then the page it names.
+Checked<Answer> transactions(const CouponRequest& r, const PageQuery& page) {
   projections::CouponTransactions::Query query;
   auto from = date_param(r.body, "start_date", false);
-  if (!from) return to_response(from.error());
+  if (!from) return tl::unexpected(from.error());
   auto to = date_param(r.body, "end_date", true);
-  if (!to) return to_response(to.error());
+  if (!to) return tl::unexpected(to.error());
   auto limit = page_limit(r.body, page);
-  if (!limit) return to_response(limit.error());
+  if (!limit) return tl::unexpected(limit.error());
   auto cursor = page_cursor(r.body, page);
-  if (!cursor) return to_response(cursor.error());
+  if (!cursor) return tl::unexpected(cursor.error());
   query.from = *from;
   query.to = *to;
   query.after = *cursor;
   query.limit = *limit;
-  auto list = projections::CouponTransactions::list(view, r.coupon_id, query);
-  if (!list) return to_response(from_error(list.error()));
-  Json out = Json::array();
-  for (const auto& t : list->transactions)
-    out.push_back({{"transaction_id", t.transaction_id.empty() ? Json() : Json(t.transaction_id)},
-                   {"type", t.type},
-                   {"amount", t.amount},
-                   {"store_id", t.store_id},
-                   {"product_id", t.product_id.empty() ? Json() : Json(t.product_id)},
-                   {"at", format_rfc3339(t.at)}});
-  Json body{{"transactions", std::move(out)}, {"as_of_position", view.position().value}};
-  if (list->next) body["next"] = *list->next;
-  return success(std::move(body));
+  return Answer([coupon_id = r.coupon_id, query](const View& view) {
+    auto list = projections::CouponTransactions::list(view, coupon_id, query);
+    if (!list) return to_response(from_error(list.error()));
+    Json out = Json::array();
+    for (const auto& t : list->transactions)
+      out.push_back({{"transaction_id", t.transaction_id.empty() ? Json() : Json(t.transaction_id)},
+                     {"type", t.type},
+                     {"amount", t.amount},
+                     {"store_id", t.store_id},
+                     {"product_id", t.product_id.empty() ? Json() : Json(t.product_id)},
+                     {"at", format_rfc3339(t.at)}});
+    Json body{{"transactions", std::move(out)}, {"as_of_position", view.position().value}};
+    if (list->next) body["next"] = *list->next;
+    return success(std::move(body));
+  });
 }
 
 }  // namespace
 
 void add_coupon_query_routes(Router& router, ApiContext& ctx, const CouponDeps& deps) {
   const Clock& clock = ctx.clock;
-  router.add("POST", "/api/v1/coupon/check", [&ctx, deps, &clock](Request& rq, Respond respond) {
-    look_up(ctx, deps, rq, std::move(respond), deps.balances,
-            [&clock](const CouponRequest& r, const View& v) { return check(clock, r, v); });
-  });
-  router.add("POST", "/api/v1/coupon/balance", [&ctx, deps, &clock](Request& rq, Respond respond) {
-    look_up(ctx, deps, rq, std::move(respond), deps.balances,
-            [&clock](const CouponRequest& r, const View& v) { return balance(clock, r, v); });
-  });
+  // check and balance take nothing but the code: they only answer.
+  const auto answering =
+      [&clock](Response (*answer)(const Clock&, const CouponRequest&, const View&)) {
+        return [&clock, answer](const CouponRequest& r) -> Checked<Answer> {
+          return Answer([&clock, answer, r](const View& v) { return answer(clock, r, v); });
+        };
+      };
+  router.add("POST", "/api/v1/coupon/check",
+             [&ctx, deps, prepare = answering(check)](Request& rq, Respond respond) {
+               look_up(ctx, deps, rq, std::move(respond), deps.balances, prepare);
+             });
+  router.add("POST", "/api/v1/coupon/balance",
+             [&ctx, deps, prepare = answering(balance)](Request& rq, Respond respond) {
+               look_up(ctx, deps, rq, std::move(respond), deps.balances, prepare);
+             });
   router.add("POST", "/api/v1/coupon/transactions", [&ctx, deps](Request& rq, Respond respond) {
     look_up(ctx, deps, rq, std::move(respond), deps.transactions,
-            [page = PageQuery::of(rq)](const CouponRequest& r, const View& v) {
-              return transactions(r, page, v);
-            });
+            [page = PageQuery::of(rq)](const CouponRequest& r) { return transactions(r, page); });
   });
 }
 

@@ -3,6 +3,8 @@ exchange voucher's swap rule, refunds. Races, the throttle, expiry and rebuilds:
 cases_coupon_limits.py.
 
 Run by server_test.py; each test_* uses the shared server `ctx.F`."""
+import time
+
 import ctx
 from ctx import check, expect
 from domain_support import (FAR, after_writes, issue, pos, post, product, put, token,
@@ -106,6 +108,11 @@ def test_transactions_are_paged():
     for query in ("limit=x", "limit=-1", "limit=0"):
         expect(pos("transactions?" + query, {"coupon_code": code}), 400, "invalid_field", "limit")
     expect(pos("transactions?cursor=abc", {"coupon_code": code}), 400, "invalid_field", "cursor")
+    # A bad parameter is refused at once, not after waiting for a read model that lags.
+    started = time.monotonic()
+    expect(pos("transactions?limit=0&min_position=%d" % 10 ** 12, {"coupon_code": code}), 400,
+           "invalid_field", "limit")
+    check(time.monotonic() - started < 1, "it waited for the read model first")
     for bad in ("", "abc", first.json["next"] + "0", 7):
         expect(pos("transactions", {"coupon_code": code, "cursor": bad}), 400, "invalid_field",
                "cursor")
