@@ -26,27 +26,30 @@ Response status(const std::string& id, const View& view) {
                   {"as_of_position", view.position().value}});
 }
 
-Response purchases(const Clock& clock, const Request& request, const std::string& id,
-                   const View& view) {
+using Answer = std::function<Response(const View&)>;
+
+// The page the request names, checked before any wait for the read model.
+Checked<Answer> purchases(const Clock& clock, const Request& request, const std::string& id) {
   auto from = query_page_start(request);
-  if (!from) return to_response(from.error());
+  if (!from) return tl::unexpected(from.error());
   auto limit = query_limit(request);
-  if (!limit) return to_response(limit.error());
-  auto page =
-      projections::PurchaseHistory::purchases(view, id, clock.now(), from->value_or(0), *limit);
-  if (!page) return to_response(from_error(page.error()));
-  if (page->refused) return to_response(Problem{*page->refused, "the history does not answer"});
-  Json out = Json::array();
-  for (const auto& p : page->purchases)
-    out.push_back({{"purchase_id", p.purchase_id},
-                   {"kind", p.kind},
-                   {"product_name", p.product_name},
-                   {"purchase_date", format_rfc3339(p.purchase_date)},
-                   {"amount", p.amount},
-                   {"refunded", p.refunded}});
-  Json body{{"purchases", std::move(out)}, {"as_of_position", view.position().value}};
-  if (page->next) body["next"] = *page->next;
-  return success(std::move(body));
+  if (!limit) return tl::unexpected(limit.error());
+  return Answer([&clock, id, from = from->value_or(0), limit = *limit](const View& view) {
+    auto page = projections::PurchaseHistory::purchases(view, id, clock.now(), from, limit);
+    if (!page) return to_response(from_error(page.error()));
+    if (page->refused) return to_response(Problem{*page->refused, "the history does not answer"});
+    Json out = Json::array();
+    for (const auto& p : page->purchases)
+      out.push_back({{"purchase_id", p.purchase_id},
+                     {"kind", p.kind},
+                     {"product_name", p.product_name},
+                     {"purchase_date", format_rfc3339(p.purchase_date)},
+                     {"amount", p.amount},
+                     {"refunded", p.refunded}});
+    Json body{{"purchases", std::move(out)}, {"as_of_position", view.position().value}};
+    if (page->next) body["next"] = *page->next;
+    return success(std::move(body));
+  });
 }
 
 Response balances(const Clock& clock, const CouponCodes& codes, const std::string& id,
@@ -74,28 +77,29 @@ Response balances(const Clock& clock, const CouponCodes& codes, const std::strin
 }  // namespace
 
 void add_membership_query_routes(Router& router, ApiContext& ctx, const MembershipDeps& deps) {
-  using Query = std::function<Response(const Request&, const std::string&, const View&)>;
-  auto add = [&](std::string path, const projections::Projector& model, Query query) {
-    router.add("GET", std::move(path), [&ctx, &model, query](Request& request, Respond respond) {
+  // What a query will answer for a customer, or why its request is refused (before the wait).
+  using Prepare = std::function<Checked<Answer>(const Request&, const std::string&)>;
+  auto add = [&](std::string path, const projections::Projector& model, Prepare prepare) {
+    router.add("GET", std::move(path), [&ctx, &model, prepare](Request& request, Respond respond) {
       auto t = member_target(ctx, request, {Role::customer, Role::admin});
       if (!t) return respond(to_response(t.error()));
-      query_read_model(ctx, request, std::move(respond), model,
-                       [query, request, id = t->customer_id](const View& view) {
-                         return query(request, id, view);
-                       });
+      auto answer = prepare(request, t->customer_id);
+      if (!answer) return respond(to_response(answer.error()));
+      query_read_model(ctx, request, std::move(respond), model, std::move(*answer));
     });
   };
   const Clock& clock = ctx.clock;
   const CouponCodes& codes = deps.codes;
   add("/api/v1/customers/{id}/status", deps.history,
-      [](const Request&, const std::string& id, const View& v) { return status(id, v); });
-  add("/api/v1/customers/{id}/purchases", deps.history,
-      [&clock](const Request& r, const std::string& id, const View& v) {
-        return purchases(clock, r, id, v);
+      [](const Request&, const std::string& id) -> Checked<Answer> {
+        return Answer([id](const View& v) { return status(id, v); });
       });
+  add("/api/v1/customers/{id}/purchases", deps.history,
+      [&clock](const Request& r, const std::string& id) { return purchases(clock, r, id); });
   add("/api/v1/customers/{id}/balances", deps.balances,
-      [&clock, &codes](const Request&, const std::string& id, const View& v) {
-        return balances(clock, codes, id, v);
+      [&clock, &codes](const Request&, const std::string& id) -> Checked<Answer> {
+        return Answer(
+            [&clock, &codes, id](const View& v) { return balances(clock, codes, id, v); });
       });
 }
 

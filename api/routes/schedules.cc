@@ -38,31 +38,37 @@ constexpr std::string_view kKinds[] = {"payment_due",
                                        projections::kCouponExpiryKind,
                                        commands::example::kResetKind};
 
-Response list(const Request& request, const projections::View& view) {
+// The query the request names, checked before any wait for the read model.
+Checked<projections::Schedules::Query> query_of(const Request& request) {
   projections::Schedules::Query query;
   if (const std::string* kind = request.query_param("kind")) {
     if (std::find(std::begin(kKinds), std::end(kKinds), *kind) == std::end(kKinds))
-      return to_response(Problem{
-          "invalid_field", fmt::format("kind must be one of {}", fmt::join(kKinds, ", ")), "kind"});
+      return problem("invalid_field",
+                     fmt::format("kind must be one of {}", fmt::join(kKinds, ", ")), "kind");
     query.kind = *kind;
   }
   auto from = time_param(request, "from");
-  if (!from) return to_response(from.error());
+  if (!from) return tl::unexpected(from.error());
   auto to = time_param(request, "to");
-  if (!to) return to_response(to.error());
+  if (!to) return tl::unexpected(to.error());
   auto limit = query_limit(request);
-  if (!limit) return to_response(limit.error());
+  if (!limit) return tl::unexpected(limit.error());
   if (const std::string* cursor = request.query_param("cursor")) {
     query.after = projections::Schedules::parse_cursor(*cursor);
-    if (!query.after)
-      return to_response(Problem{"invalid_field", "cursor is not a page's next", "cursor"});
+    if (!query.after) return problem("invalid_field", "cursor is not a page's next", "cursor");
   }
   query.from = *from;
   query.to = *to;
-  query.limit = *limit + 1;  // one more says whether a next page exists
+  query.limit = *limit;
+  return query;
+}
+
+Response list(projections::Schedules::Query query, const projections::View& view) {
+  const std::size_t limit = query.limit;
+  query.limit = limit + 1;  // one more says whether a next page exists
   auto items = projections::Schedules::list(view, query);
   if (!items) return to_response(from_error(items.error()));
-  const bool more = items->size() > *limit;
+  const bool more = items->size() > limit;
   if (more) items->pop_back();
   Json out = Json::array();
   for (const auto& item : *items)
@@ -80,8 +86,10 @@ void add_schedule_routes(Router& router, ApiContext& ctx) {
     auto who = ctx.auth.require(request, {Role::operator_, Role::admin});
     if (!who) return respond(to_response(who.error()));
     if (!ctx.schedules) return respond(internal_error(request.correlation_id));
+    auto query = query_of(request);
+    if (!query) return respond(to_response(query.error()));
     query_read_model(ctx, request, respond, *ctx.schedules,
-                     [request](const projections::View& view) { return list(request, view); });
+                     [query = *query](const projections::View& view) { return list(query, view); });
   });
 }
 

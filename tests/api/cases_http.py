@@ -145,6 +145,11 @@ def test_input_errors_have_their_exact_codes():
     # A misspelt kind is refused, not read as "nothing is due"; a kind of api.md is listed.
     for kind in ["coupon_expiries", ""]:
         expect(ctx.F.get("/api/v1/schedules?kind=" + kind, a), 400, "invalid_field", "kind")
+    # Refused at once, not after a wait for a read model that is behind.
+    started = time.monotonic()
+    expect(ctx.F.get("/api/v1/schedules?kind=x&min_position=%d" % 10 ** 12, a), 400,
+           "invalid_field", "kind")
+    check(time.monotonic() - started < 1, "it waited for the read model first")
     for kind in ["payment_due", "scheduled_send", "retry", "history_expiry", "coupon_expiry",
                  "counter_reset"]:
         expect(ctx.F.get("/api/v1/schedules?kind=" + kind, a), 200)

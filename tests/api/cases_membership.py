@@ -5,6 +5,7 @@ history and balances.
 Run by server_test.py; each test_* uses the shared server `ctx.F` or starts its own."""
 import os
 import shutil
+import time
 
 import ctx
 from domain_support import (FAR, after_writes, post, rfc3339, server_now, token, uid,
@@ -156,6 +157,10 @@ def test_points_purchases_and_roles():
     first = ctx.F.get("/api/v1/customers/%s/purchases?limit=1" % cid, me)
     check([p["purchase_id"] for p in first.json["purchases"]] == ["B1"] and "next" in first.json,
           first)
+    started = time.monotonic()  # a bad limit is refused at once, not after a stale wait
+    expect(ctx.F.get("/api/v1/customers/%s/purchases?limit=0&min_position=%d" % (cid, 10 ** 12),
+                     me), 400, "invalid_field", "limit")
+    check(time.monotonic() - started < 1, "it waited for the read model first")
     for name in ("from", "cursor"):
         page = ctx.F.get("/api/v1/customers/%s/purchases?limit=1&%s=%s" %
                          (cid, name, first.json["next"]), me)
