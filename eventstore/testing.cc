@@ -29,19 +29,37 @@ Status rewrite_stored_event(const std::filesystem::path& data_dir, Position posi
                       "rewriting the event");
 }
 
+namespace {
+Status flush(LogDatabase& log) {
+  auto& db = log.database->db();
+  for (auto* handle : {log.families.events, log.families.streams, log.families.outcomes})
+    if (auto ok = rocks::check(db.Flush(rocksdb::FlushOptions(), handle), "flushing"); !ok)
+      return ok;
+  return {};
+}
+}  // namespace
+
+Status flush_log(const std::filesystem::path& data_dir) {
+  auto log = open_log_database(data_dir);
+  if (!log) return tl::unexpected(log.error());
+  return flush(*log);
+}
+
 Status damage_family_file(const std::filesystem::path& data_dir, const std::string& family) {
   std::filesystem::path file;
   {
     auto log = open_log_database(data_dir);
     if (!log) return tl::unexpected(log.error());
+    if (auto ok = flush(*log); !ok) return ok;
     auto& db = log->database->db();
-    for (auto* handle : {log->families.events, log->families.streams, log->families.outcomes})
-      if (auto ok = rocks::check(db.Flush(rocksdb::FlushOptions(), handle), "flushing"); !ok)
-        return ok;
     std::vector<rocksdb::LiveFileMetaData> files;
     db.GetLiveFilesMetaData(&files);
+    std::string largest;  // the file holding the family's last keys
     for (const auto& f : files)
-      if (f.column_family_name == family) file = f.db_path + "/" + f.name;
+      if (f.column_family_name == family && f.largestkey > largest) {
+        largest = f.largestkey;
+        file = std::filesystem::path(f.directory) / f.relative_filename;
+      }
   }
   if (file.empty()) return fail(Code::not_found, "no file holds " + family);
   std::fstream bytes(file, std::ios::in | std::ios::out | std::ios::binary);
@@ -49,6 +67,7 @@ Status damage_family_file(const std::filesystem::path& data_dir, const std::stri
   const char was = static_cast<char>(bytes.get());
   bytes.seekp(16);
   bytes.put(static_cast<char>(~was));
+  bytes.flush();
   if (!bytes) return fail(Code::io_error, "cannot damage " + file.string());
   return {};
 }

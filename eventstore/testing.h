@@ -15,9 +15,12 @@ namespace tally::eventstore::testing {
 Status rewrite_stored_event(const std::filesystem::path& data_dir, Position position,
                             const std::function<void(RecordedEvent&)>& edit);
 
+// Flushes the (closed) log's memtables to files of their own.
+Status flush_log(const std::filesystem::path& data_dir);
+
 // Flushes the (closed) log to its files, then flips a byte in the first block of the file
-// holding the column family `family` ("events", "streams", "outcomes"), as a failing disk
-// would: the block no longer matches its checksum.
+// holding the last keys of the column family `family` ("events", "streams", "outcomes"), as
+// a failing disk would: the block no longer matches its checksum.
 Status damage_family_file(const std::filesystem::path& data_dir, const std::string& family);
 
 }  // namespace tally::eventstore::testing

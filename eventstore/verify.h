@@ -9,10 +9,11 @@ namespace tally::eventstore {
 
 // The first position at which the log breaks an invariant, or nullopt when it is intact:
 // positions 1..head present and gap-free, each stream's versions 1, 2, 3… and indexed at
-// their position, each prev_hash the previous hash, each hash recomputable. An event the disk
-// cannot give back whole (a checksum mismatch) is a break at its position. Then, the log
-// intact, every block of the database is checked against its checksum: damage outside the
-// events (the stream index, idempotency records) is Code::corruption.
+// their position, each prev_hash the previous hash, each hash recomputable. When the disk
+// cannot give the events back whole (a checksum mismatch), the first position not confirmed
+// is returned: the damage is there or, where files overlap, later. Damage outside the
+// events is Code::corruption: in the stream index when an event's entry cannot be read, else
+// (the log intact) in any block whose checksum fails, such as the idempotency records'.
 Result<std::optional<Position>> verify_log(rocksdb::DB& db, const Families& families,
                                            Position head);
 

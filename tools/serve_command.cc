@@ -16,6 +16,7 @@
 #include "api/server.h"
 #include "api/sse.h"
 #include "commands/process_runner.h"
+#include "core/numbers.h"
 #include "eventstore/kv.h"
 #include "eventstore/log.h"
 #include "projections/projector.h"
@@ -68,14 +69,9 @@ bool split_listen(const std::string& listen, std::string& host, std::uint16_t& p
   if (::inet_pton(AF_INET, host.c_str(), &address) != 1 &&
       ::inet_pton(AF_INET6, host.c_str(), &address) != 1)
     return false;
-  unsigned long p = 0;
-  try {
-    p = std::stoul(listen.substr(colon + 1));
-  } catch (...) {
-    return false;
-  }
-  if (p > 65535) return false;
-  port = static_cast<std::uint16_t>(p);
+  const auto p = parse_number<std::uint16_t>(std::string_view(listen).substr(colon + 1));
+  if (!p) return false;
+  port = *p;
   return true;
 }
 
@@ -144,7 +140,11 @@ int run(const Settings& s) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGHUP);  // the terminal of `scripts/run.sh` closed: drain all the same
+  // A closed terminal (that of `scripts/run.sh`) drains all the same; but under nohup, which
+  // ignores SIGHUP, it must go on ignoring it: sigwait would take a blocked, ignored signal.
+  struct sigaction hangup {};
+  if (::sigaction(SIGHUP, nullptr, &hangup) == 0 && hangup.sa_handler != SIG_IGN)
+    sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   // A client or a log reader gone must not kill the server: writes report EPIPE instead.
   ::signal(SIGPIPE, SIG_IGN);
@@ -267,11 +267,16 @@ int run(const Settings& s) {
 
   int received = 0;
   sigwait(&signals, &received);
-  fmt::print(stderr, "tally serve: SIG{} received, draining\n", sigabbrev_np(received));
+  // Unlike fmt::print, which throws when stderr is gone (a closed terminal: the very case of
+  // SIGHUP), these writes may fail without stopping the drain.
+  const auto say = [](const std::string& line) { std::fputs(line.c_str(), stderr); };
+  say(fmt::format("tally serve: {} received, draining\n", received == SIGTERM  ? "SIGTERM"
+                                                          : received == SIGINT ? "SIGINT"
+                                                                               : "SIGHUP"));
   notifier.stop();  // SSE streams end; their connections close
   server.stop();    // no new requests; those in flight are answered
   waits.reset();    // runs whatever a drain cut short, while what it uses still lives
-  fmt::print(stderr, "tally serve: stopped\n");
+  say("tally serve: stopped\n");
   return 0;  // buses wait for their commands, then projectors and the log close
 }
 
@@ -296,8 +301,8 @@ void add_serve_command(CLI::App& app) {
       ->check(CLI::Range(1, 64))
       ->capture_default_str();
   cmd->add_option("--max-inflight-commands", s->max_inflight_commands,
-                  "commands in flight before 503 overloaded (0: every command is refused, "
-                  "a read-only server)")
+                  "commands in flight before 503 overloaded (0: every client command is "
+                  "refused with 503)")
       ->check(CLI::Range(0, 1'000'000))
       ->capture_default_str();
   cmd->add_option("--max-connections", s->max_connections,

@@ -36,8 +36,8 @@ Status write_all(int fd, const std::string& text, const fs::path& path) {
 
 Result<std::string> read_secret_file(const fs::path& path) {
   std::error_code ec;
-  if (fs::exists(path, ec) && !fs::is_regular_file(path, ec))
-    return fail(Code::invalid_argument, path.string() + " is not a file");
+  if (fs::is_directory(path, ec))  // pipes and devices (<(pass show …), /dev/stdin) are fine
+    return fail(Code::invalid_argument, path.string() + " is a directory, not a file");
   std::ifstream in(path, std::ios::binary);
   if (!in) return fail(Code::not_found, "cannot read " + path.string());
   std::ostringstream text;
@@ -53,6 +53,7 @@ Result<std::string> read_key_line(const fs::path& path) {
   // Without the blanks an editor leaves around it: a token never has them, so a key kept with
   // them would start the server and then match no request.
   std::string_view key = std::string_view(*text).substr(0, text->find('\n'));
+  if (key.starts_with("\xEF\xBB\xBF")) key.remove_prefix(3);  // the UTF-8 mark some editors write
   const auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\r'; };
   while (!key.empty() && blank(key.front())) key.remove_prefix(1);
   while (!key.empty() && blank(key.back())) key.remove_suffix(1);

@@ -30,11 +30,11 @@ void look_up(ApiContext& ctx, const CouponDeps& deps, Request& request, Respond 
              const projections::Projector& model, const Prepare& prepare) {
   auto r = coupon_request(ctx, deps, request);
   if (!r) return respond(to_response(r.error()));
-  auto min = query_number(request, "min_position");
-  if (!min) return respond(to_response(min.error()));
   auto issued = issued_at(ctx.log, r->coupon_id);
   if (!issued) return respond(to_response(from_error(issued.error())));
   if (!*issued) return respond(to_response(coupon_not_found(deps, r->who)));
+  auto min = query_number(request, "min_position");
+  if (!min) return respond(to_response(min.error()));
   auto answer = prepare(*r);
   if (!answer) return respond(to_response(answer.error()));
   const auto floor = std::max<std::uint64_t>(min->value_or(0), (*issued)->value);

@@ -244,6 +244,12 @@ def test_coupon_roles_and_unknown_codes():
         # Unknown codes are coupon_not_found before anything else (the product, the store…).
         r = pos(path, dict(extra, coupon_code=uid("NOPE"), product_id=uid("NO")), ctx.F.admin)
         expect(r, 404, "coupon_not_found")
+    # The look-ups' own parameters come after it too: a bad limit, cursor, date, min_position.
+    for path, body in [("transactions", {"limit": 0}), ("transactions", {"cursor": "x"}),
+                       ("transactions", {"start_date": "someday"}),
+                       ("check?min_position=x", {}), ("transactions?limit=x", {})]:
+        expect(pos(path, dict(body, coupon_code=uid("NOPE")), ctx.F.admin), 404,
+               "coupon_not_found")
         expect(pos(path, {"store_id": "S1"}), 400, "missing_field", "coupon_code")
         expect(pos(path, {"coupon_code": code, "store_id": "no store"}), 400, "invalid_field",
                "store_id")
