@@ -47,8 +47,7 @@ Response stale(Position reached, std::uint64_t wanted) {
 }  // namespace
 
 void query_read_model(const ApiContext& ctx, Request& request, Respond respond,
-                      const projections::Projector& model,
-                      std::function<Response(const projections::View&)> query) {
+                      const projections::Projector& model, ViewQuery query) {
   auto min = query_number(request, "min_position");
   if (!min) return respond(to_response(min.error()));
   const Position wanted(min->value_or(0));

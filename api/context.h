@@ -79,10 +79,11 @@ void guarded(const std::string& correlation_id, const Respond& respond,
 // Read-your-writes on a read model (api.md, Conventions): min_position is a whole number
 // (else 400 invalid_field); when the model is behind it, waits on the pool up to read_wait,
 // else 503 `stale_read_model`. `query` gets a view at or past min_position and must put
-// `as_of_position` = view.position() in its answer.
+// `as_of_position` = view.position() in its answer. A route checks its own parameters before
+// (see ViewQuery), so that a bad one never waits.
+using ViewQuery = std::function<Response(const projections::View&)>;
 void query_read_model(const ApiContext& ctx, Request& request, Respond respond,
-                      const projections::Projector& model,
-                      std::function<Response(const projections::View&)> query);
+                      const projections::Projector& model, ViewQuery query);
 
 // The same against the log itself (GET /api/v1/log, streams): waits for the head.
 void query_log(const ApiContext& ctx, Request& request, Respond respond,

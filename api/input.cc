@@ -144,13 +144,20 @@ std::optional<Timestamp> parse_rfc3339(std::string_view text) {
   }
   const Timestamp utc(sys_days(ymd).time_since_epoch() + hours(*h) + minutes(*mi) + seconds(*s) +
                       microseconds(micros) - offset);
-  // An offset can move the instant out of the years 0001-9999, which RFC 3339 (and a
-  // protobuf Timestamp) can write; such a time is refused rather than answered unreadable.
-  static constexpr sys_days kFirst = year_month_day{year(1), January, day(1)};
-  static constexpr sys_days kEnd = year_month_day{year(10000), January, day(1)};
-  if (utc < Timestamp(kFirst.time_since_epoch()) || utc >= Timestamp(kEnd.time_since_epoch()))
-    return std::nullopt;
+  // An offset can move the instant out of the writable years: such a time is refused rather
+  // than answered unreadable.
+  if (utc < first_writable_time() || utc >= end_of_writable_time()) return std::nullopt;
   return utc;
+}
+
+Timestamp first_writable_time() {
+  using namespace std::chrono;
+  return Timestamp(sys_days(year(1) / January / 1).time_since_epoch());
+}
+
+Timestamp end_of_writable_time() {
+  using namespace std::chrono;
+  return Timestamp(sys_days(year(10000) / January / 1).time_since_epoch());
 }
 
 Checked<std::optional<std::uint64_t>> query_number(const Request& request, std::string_view name) {

@@ -50,6 +50,7 @@ struct Writer::Batch {
   Position first;
   Position last;
   std::size_t events = 0;
+  std::size_t appends = 0;       // pending that stage events (records written alone are not)
   std::optional<Error> failure;  // of the write
 
   // Empties it for the next group commit, keeping the storage of the write and the vectors
@@ -64,6 +65,7 @@ struct Writer::Batch {
     followers.clear();
     keys.clear();
     events = 0;
+    appends = 0;
     failure.reset();
   }
 };
@@ -168,10 +170,7 @@ void Writer::commit_batches() {
           head_.store(batch->last, std::memory_order_release);
         }
         head_changed_.notify_all();
-        // Records written alone (Writer::remember) are no appends.
-        appends_ += static_cast<std::uint64_t>(
-            std::count_if(batch->pending.begin(), batch->pending.end(),
-                          [](const Pending& p) { return !p.remembers; }));
+        appends_ += batch->appends;
         events_ += batch->events;
       } else {
         // The batch may or may not be on disk: refuse everything from now on (fail-stop).
@@ -284,6 +283,7 @@ std::optional<Result<AppendResult>> Writer::stage(Pending& pending) {
     last = Position(next_position_.value - 1);
     batch->last = last;
     batch->events += last.value - first.value + 1;
+    ++batch->appends;
   }
   if (idem) {
     const StoredOutcome record{idem->fingerprint, idem->outcome, first, last, batch->now};

@@ -17,20 +17,18 @@ void add_verify_command(CLI::App& app) {
   auto dir = std::make_shared<std::string>("./data");
   cmd->add_option("--data-dir", *dir, "the tally data dir")->capture_default_str();
   cmd->callback([dir] {
+    // Damage is exit 1, even damage the log cannot open past; anything else stopping the
+    // check is exit 2.
+    const auto stop = [](const std::string& what, const Error& error) {
+      const bool damaged = error.code == Code::corruption;
+      fmt::print(stderr, "tally verify: {}{}{}\n", damaged ? "damaged: " : "", what,
+                 describe(error));
+      std::exit(damaged ? 1 : 2);
+    };
     auto log = eventstore::Log::open(*dir, eventstore::LogOptions{.create_if_missing = false});
-    if (!log) {
-      // Damage the log cannot even open past is damage all the same: exit 1, not 2.
-      const bool damaged = log.error().code == Code::corruption;
-      fmt::print(stderr, "tally verify: {}{}: {}\n", damaged ? "damaged: " : "cannot open ", *dir,
-                 describe(log.error()));
-      std::exit(damaged ? 1 : 2);
-    }
+    if (!log) stop("cannot open " + *dir + ": ", log.error());
     auto bad = (*log)->verify();
-    if (!bad) {
-      const bool damaged = bad.error().code == Code::corruption;
-      fmt::print(stderr, "tally verify: {}{}\n", damaged ? "damaged: " : "", describe(bad.error()));
-      std::exit(damaged ? 1 : 2);
-    }
+    if (!bad) stop("", bad.error());
     if (*bad) {
       fmt::print(stderr, "first bad position: {}\n", (*bad)->value);
       std::exit(1);

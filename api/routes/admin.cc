@@ -74,11 +74,10 @@ Response advance_clock(TestClockControl& clock, const Request& request) {
   if (!body) return to_response(body.error());
   auto seconds = require_amount(*body, "seconds");
   if (!seconds) return to_response(seconds.error());
-  // Times are RFC 3339 in the years 0001-9999: a step past them would wrap the microseconds
-  // or print a year no client reads, and the clock is stored that way for good.
-  using namespace std::chrono;
-  const auto last = sys_days(year(9999) / December / 31) + hours(24) - microseconds(1);
-  if (*seconds > duration_cast<std::chrono::seconds>(last - clock.now()).count())
+  // A step past the writable years would wrap the microseconds or print a year no client
+  // reads, and the clock is stored that way for good.
+  if (*seconds >=
+      std::chrono::ceil<std::chrono::seconds>(end_of_writable_time() - clock.now()).count())
     return to_response(
         Problem{"invalid_field", "seconds would take the clock past the year 9999", "seconds"});
   auto now = clock.advance(std::chrono::seconds(*seconds));

@@ -19,9 +19,8 @@ std::string message_of(const std::string& status) {
   return "the coupon is " + status;
 }
 
-using Answer = std::function<Response(const View&)>;
 // What a look-up will answer from the read model, or why its request is refused.
-using Prepare = std::function<Checked<Answer>(const CouponRequest&)>;
+using Prepare = std::function<Checked<ViewQuery>(const CouponRequest&)>;
 
 // Answers on `model` once it reflects the coupon's issue (and min_position). The request is
 // prepared after the code is known to exist (an unknown code is coupon_not_found before
@@ -135,7 +134,7 @@ Checked<std::optional<std::string>> page_cursor(const Json& body, const PageQuer
 }
 
 // The transactions' query from the request, then the page it names.
-Checked<Answer> transactions(const CouponRequest& r, const PageQuery& page) {
+Checked<ViewQuery> transactions(const CouponRequest& r, const PageQuery& page) {
   projections::CouponTransactions::Query query;
   auto from = date_param(r.body, "start_date", false);
   if (!from) return tl::unexpected(from.error());
@@ -149,7 +148,7 @@ Checked<Answer> transactions(const CouponRequest& r, const PageQuery& page) {
   query.to = *to;
   query.after = *cursor;
   query.limit = *limit;
-  return Answer([coupon_id = r.coupon_id, query](const View& view) {
+  return ViewQuery([coupon_id = r.coupon_id, query](const View& view) {
     auto list = projections::CouponTransactions::list(view, coupon_id, query);
     if (!list) return to_response(from_error(list.error()));
     Json out = Json::array();
@@ -170,21 +169,18 @@ Checked<Answer> transactions(const CouponRequest& r, const PageQuery& page) {
 
 void add_coupon_query_routes(Router& router, ApiContext& ctx, const CouponDeps& deps) {
   const Clock& clock = ctx.clock;
-  // check and balance take nothing but the code: they only answer.
-  const auto answering =
-      [&clock](Response (*answer)(const Clock&, const CouponRequest&, const View&)) {
-        return [&clock, answer](const CouponRequest& r) -> Checked<Answer> {
-          return Answer([&clock, answer, r](const View& v) { return answer(clock, r, v); });
-        };
-      };
-  router.add("POST", "/api/v1/coupon/check",
-             [&ctx, deps, prepare = answering(check)](Request& rq, Respond respond) {
-               look_up(ctx, deps, rq, std::move(respond), deps.balances, prepare);
-             });
-  router.add("POST", "/api/v1/coupon/balance",
-             [&ctx, deps, prepare = answering(balance)](Request& rq, Respond respond) {
-               look_up(ctx, deps, rq, std::move(respond), deps.balances, prepare);
-             });
+  router.add("POST", "/api/v1/coupon/check", [&ctx, deps, &clock](Request& rq, Respond respond) {
+    look_up(ctx, deps, rq, std::move(respond), deps.balances,
+            [&clock](const CouponRequest& r) -> Checked<ViewQuery> {
+              return ViewQuery([&clock, r](const View& v) { return check(clock, r, v); });
+            });
+  });
+  router.add("POST", "/api/v1/coupon/balance", [&ctx, deps, &clock](Request& rq, Respond respond) {
+    look_up(ctx, deps, rq, std::move(respond), deps.balances,
+            [&clock](const CouponRequest& r) -> Checked<ViewQuery> {
+              return ViewQuery([&clock, r](const View& v) { return balance(clock, r, v); });
+            });
+  });
   router.add("POST", "/api/v1/coupon/transactions", [&ctx, deps](Request& rq, Respond respond) {
     look_up(ctx, deps, rq, std::move(respond), deps.transactions,
             [page = PageQuery::of(rq)](const CouponRequest& r) { return transactions(r, page); });

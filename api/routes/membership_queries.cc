@@ -26,15 +26,13 @@ Response status(const std::string& id, const View& view) {
                   {"as_of_position", view.position().value}});
 }
 
-using Answer = std::function<Response(const View&)>;
-
 // The page the request names, checked before any wait for the read model.
-Checked<Answer> purchases(const Clock& clock, const Request& request, const std::string& id) {
+Checked<ViewQuery> purchases(const Clock& clock, const Request& request, const std::string& id) {
   auto from = query_page_start(request);
   if (!from) return tl::unexpected(from.error());
   auto limit = query_limit(request);
   if (!limit) return tl::unexpected(limit.error());
-  return Answer([&clock, id, from = from->value_or(0), limit = *limit](const View& view) {
+  return ViewQuery([&clock, id, from = from->value_or(0), limit = *limit](const View& view) {
     auto page = projections::PurchaseHistory::purchases(view, id, clock.now(), from, limit);
     if (!page) return to_response(from_error(page.error()));
     if (page->refused) return to_response(Problem{*page->refused, "the history does not answer"});
@@ -78,7 +76,7 @@ Response balances(const Clock& clock, const CouponCodes& codes, const std::strin
 
 void add_membership_query_routes(Router& router, ApiContext& ctx, const MembershipDeps& deps) {
   // What a query will answer for a customer, or why its request is refused (before the wait).
-  using Prepare = std::function<Checked<Answer>(const Request&, const std::string&)>;
+  using Prepare = std::function<Checked<ViewQuery>(const Request&, const std::string&)>;
   auto add = [&](std::string path, const projections::Projector& model, Prepare prepare) {
     router.add("GET", std::move(path), [&ctx, &model, prepare](Request& request, Respond respond) {
       auto t = member_target(ctx, request, {Role::customer, Role::admin});
@@ -91,14 +89,14 @@ void add_membership_query_routes(Router& router, ApiContext& ctx, const Membersh
   const Clock& clock = ctx.clock;
   const CouponCodes& codes = deps.codes;
   add("/api/v1/customers/{id}/status", deps.history,
-      [](const Request&, const std::string& id) -> Checked<Answer> {
-        return Answer([id](const View& v) { return status(id, v); });
+      [](const Request&, const std::string& id) -> Checked<ViewQuery> {
+        return ViewQuery([id](const View& v) { return status(id, v); });
       });
   add("/api/v1/customers/{id}/purchases", deps.history,
       [&clock](const Request& r, const std::string& id) { return purchases(clock, r, id); });
   add("/api/v1/customers/{id}/balances", deps.balances,
-      [&clock, &codes](const Request&, const std::string& id) -> Checked<Answer> {
-        return Answer(
+      [&clock, &codes](const Request&, const std::string& id) -> Checked<ViewQuery> {
+        return ViewQuery(
             [&clock, &codes, id](const View& v) { return balances(clock, codes, id, v); });
       });
 }
