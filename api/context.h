@@ -32,7 +32,9 @@ class TestClockControl {
  public:
   virtual ~TestClockControl() = default;
   virtual Timestamp now() const = 0;
-  virtual Result<Timestamp> advance(std::chrono::seconds step) = 0;
+  // Moves forward by `step`, or refuses (invalid_argument, unmoved) a step that would reach
+  // `limit`: checked with the advance, so two advances at once cannot pass it together.
+  virtual Result<Timestamp> advance(std::chrono::seconds step, Timestamp limit) = 0;
 };
 
 // Counts requests in flight on the command path; past the limit, 503 `overloaded` with

@@ -104,8 +104,10 @@ Status PersistedTestClock::load(const fs::path& data_dir) {
   return {};
 }
 
-Result<Timestamp> PersistedTestClock::advance(std::chrono::seconds step) {
+Result<Timestamp> PersistedTestClock::advance(std::chrono::seconds step, Timestamp limit) {
   std::lock_guard lock(mutex_);  // advances are stored in the order they happen
+  if (step.count() >= std::chrono::ceil<std::chrono::seconds>(limit - clock_.now()).count())
+    return fail(Code::invalid_argument, "the step would take the clock past its limit");
   const Timestamp now = clock_.advance(step);
   if (auto ok = store(now); !ok) return tl::unexpected(ok.error());
   return now;

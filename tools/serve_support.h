@@ -38,7 +38,7 @@ class PersistedTestClock final : public api::TestClockControl {
   const Clock& clock() const { return clock_; }
 
   Timestamp now() const override { return clock_.now(); }
-  Result<Timestamp> advance(std::chrono::seconds step) override;
+  Result<Timestamp> advance(std::chrono::seconds step, Timestamp limit) override;
 
  private:
   Status store(Timestamp t);

@@ -76,11 +76,10 @@ Response advance_clock(TestClockControl& clock, const Request& request) {
   if (!seconds) return to_response(seconds.error());
   // A step past the writable years would wrap the microseconds or print a year no client
   // reads, and the clock is stored that way for good.
-  if (*seconds >=
-      std::chrono::ceil<std::chrono::seconds>(end_of_writable_time() - clock.now()).count())
+  auto now = clock.advance(std::chrono::seconds(*seconds), end_of_writable_time());
+  if (!now && now.error().code == Code::invalid_argument)
     return to_response(
         Problem{"invalid_field", "seconds would take the clock past the year 9999", "seconds"});
-  auto now = clock.advance(std::chrono::seconds(*seconds));
   if (!now) return to_response(from_error(now.error()));
   return success({{"now", format_rfc3339(*now)}});
 }

@@ -272,3 +272,30 @@ def test_a_log_ahead_of_the_clock_is_named_at_start():
         check("warning: the log's last event is recorded at" in text, text[-500:])
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+def test_concurrent_clock_advances_never_pass_the_year_9999_together():
+    """Each step alone fits before the year 10000, any two do not: exactly one moves the clock."""
+    root = scratch_dir()
+    try:
+        s = Server(ctx.TALLY, os.path.join(root, "data"), "--test-clock").start()
+        a = s.admin_key()
+        now = s.request("GET", "/api/v1/admin/test-clock", token=a).json["now"]
+        left = (9999 - int(now[:4])) * 365 * 86400  # a little under what is left
+        step = left * 6 // 10
+        answers = []
+        def advance():
+            answers.append(s.request("POST", "/api/v1/admin/test-clock/advance", {"seconds": step}, a))
+        threads = [threading.Thread(target=advance) for _ in range(8)]
+        for t in threads: t.start()
+        for t in threads: t.join()
+        codes = sorted(r.status for r in answers)
+        check(codes == [200] + [400] * 7, codes)
+        for r in answers:
+            if r.status == 400: expect(r, 400, "invalid_field", "seconds")
+        after = s.request("GET", "/api/v1/admin/test-clock", token=a).json["now"]
+        year = after.split("-")[0]
+        check(len(year) == 4 and now < after, after)  # moved once, not past 9999 nor wrapped
+        check(s.stop() == 0, "exit code")
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
