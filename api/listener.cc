@@ -52,11 +52,11 @@ void Listener::accept() {
             self->refuse(std::move(socket));
           } else {
             auto session = make_session(std::move(socket), self->exchange_, self->limits_);
-            {
-              std::lock_guard lock(self->mutex_);
-              self->sessions_.push_back(session);
-            }
+            std::lock_guard lock(self->mutex_);
+            self->sessions_.push_back(session);
             session->start();
+            // Accepted after stop() told the sessions: its request is still answered.
+            if (self->stopping_) session->shutdown();
           }
         }
         self->accept();  // an accept error (EMFILE…) is not fatal: keep serving the rest
@@ -94,6 +94,7 @@ void Listener::stop() {
     self->acceptor_.close(ignored);
   });
   std::lock_guard lock(mutex_);
+  stopping_ = true;
   for (auto& weak : sessions_)
     if (auto session = weak.lock()) session->shutdown();
 }

@@ -44,8 +44,8 @@ class Server final : public Exchange {
   // Binds and starts serving; Code::io_error when the address cannot be bound.
   Status start();
   std::uint16_t port() const { return port_; }
-  // Stops accepting, lets requests in flight finish (up to drain_timeout), closes idle and
-  // SSE connections, joins the threads.
+  // Stops accepting, lets requests in flight finish (up to drain_timeout), closes idle
+  // connections after the shutdown grace and SSE ones at once, joins the threads.
   void stop();
 
   void handle(Request& request, Respond respond) override;

@@ -32,7 +32,8 @@ class BeastSession final : public Session, public std::enable_shared_from_this<B
       : stream_(std::move(socket)),
         exchange_(exchange),
         limits_(limits),
-        heartbeat_(stream_.get_executor()) {}
+        heartbeat_(stream_.get_executor()),
+        grace_(stream_.get_executor()) {}
 
   void start() override {
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read_header(); });
@@ -41,14 +42,25 @@ class BeastSession final : public Session, public std::enable_shared_from_this<B
   void shutdown() override {
     net::post(stream_.get_executor(), [self = shared_from_this()] {
       self->closing_ = true;
-      if (self->sse_) self->heartbeat_.cancel();  // the pump sees closing_ and ends
-      if (!self->busy_) self->close();
+      if (self->sse_) {
+        self->heartbeat_.cancel();  // the pump sees closing_ and ends
+        return;
+      }
+      if (!self->busy_) self->await_last_request();  // a busy one answers Connection: close
     });
   }
 
  private:
+  // Idle at shutdown: a request already on its way still gets its answer; after the grace,
+  // the connection closes.
+  void await_last_request() {
+    grace_.expires_after(limits_.shutdown_grace);
+    grace_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (!ec && !self->busy_) self->close();
+    });
+  }
+
   void read_header() {
-    if (closing_) return close();
     parser_.emplace();
     parser_->body_limit(limits_.body_limit);
     parser_->header_limit(static_cast<std::uint32_t>(limits_.header_limit));
@@ -150,7 +162,8 @@ class BeastSession final : public Session, public std::enable_shared_from_this<B
     busy_ = false;
     response_ = {};
     if (!ec && linger_) return linger();
-    if (ec || !keep_alive || closing_) return close();
+    if (ec || !keep_alive) return close();
+    if (closing_) await_last_request();  // its answer promised keep-alive before shutdown came
     read_header();
   }
 
@@ -235,6 +248,7 @@ class BeastSession final : public Session, public std::enable_shared_from_this<B
     if (closed_) return;
     closed_ = true;
     heartbeat_.cancel();
+    grace_.cancel();
     beast::error_code ignored;
     stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
     stream_.close();
@@ -257,6 +271,7 @@ class BeastSession final : public Session, public std::enable_shared_from_this<B
   std::string drain_;
   std::shared_ptr<ResponseStream> sse_;
   net::steady_timer heartbeat_;
+  net::steady_timer grace_;
   bool waiting_ = false;
   bool wake_armed_ = false;
 };

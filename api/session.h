@@ -21,6 +21,10 @@ struct SessionLimits {
   std::chrono::milliseconds header_timeout{15'000};  // also how long an idle keep-alive lasts
   std::chrono::milliseconds body_timeout{30'000};
   std::chrono::milliseconds write_timeout{30'000};
+  // At shutdown an idle keep-alive connection stays open this long: a client sends its next
+  // request as soon as it has an answer, and that request is answered (Connection: close)
+  // rather than met by a bare close.
+  std::chrono::milliseconds shutdown_grace{250};
 };
 
 // For a request that brought no X-Correlation-Id (or none was read: a refused connection).
@@ -40,7 +44,8 @@ class Session {
  public:
   virtual ~Session() = default;
   virtual void start() = 0;
-  // Stop after the request in flight: close when idle, end an SSE stream. Any thread.
+  // Stop after the request in flight, or one arriving within the shutdown grace (answered with
+  // Connection: close); end an SSE stream. Any thread.
   virtual void shutdown() = 0;
 };
 

@@ -1,6 +1,7 @@
 """Garbage input, overload, shutdown, data dirs and keys, timeouts, flags.
 
 Run by server_test.py; each test_* uses the shared server `ctx.F` or starts its own."""
+import http.client
 import json
 import os
 import random
@@ -135,6 +136,52 @@ def test_graceful_shutdown_loses_no_acknowledged_command():
         s2.stop()
         missing = [(st, p) for st, p in acked if by_pos.get(p) != st]
         check(not missing, "acknowledged but not in the log: %s" % missing[:5])
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def test_shutdown_answers_every_request_sent_on_an_open_connection():
+    """Keep-alive clients sending back to back while SIGTERM lands: each request that reached
+    an open connection is answered (the last with Connection: close), none meets a bare close."""
+    root = scratch_dir()
+    try:
+        s = Server(ctx.TALLY, os.path.join(root, "data"), "--example-domain", "--quiet").start()
+        key = s.admin_key()
+        cut, closed, answered, lock = [], [], [0], threading.Lock()
+        headers = {"Authorization": "Bearer " + key, "Content-Type": "application/json"}
+        conns = [http.client.HTTPConnection("127.0.0.1", s.port, timeout=15) for _ in range(16)]
+        for c in conns:
+            c.connect()
+
+        def client(n, conn):
+            while True:
+                try:
+                    conn.request("POST", "/api/v1/example/counters/s%d/increment" % n, '{"by":1}',
+                                 headers)
+                    r = conn.getresponse()
+                    r.read()
+                except Exception as e:
+                    cut.append(repr(e))
+                    return
+                with lock:
+                    answered[0] += 1
+                if r.status not in (200, 503):
+                    cut.append("status %d" % r.status)
+                if (r.getheader("Connection") or "").lower() == "close":
+                    closed.append(n)
+                    return
+
+        threads = [threading.Thread(target=client, args=(n, c)) for n, c in enumerate(conns)]
+        for t in threads:
+            t.start()
+        time.sleep(1.0)
+        code = s.stop()
+        for t in threads:
+            t.join(timeout=20)
+        check(code == 0, "exit code %s: %s" % (code, s.stderr_tail()))
+        check(answered[0] > 20, answered)
+        check(not cut, "requests cut without an answer: %s" % cut[:5])
+        check(len(closed) == 16, "connections not closed with an answer: %d" % (16 - len(closed)))
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
