@@ -65,6 +65,8 @@ struct ApiContext {
   const projections::Projector* schedules = nullptr;
   TestClockControl* test_clock = nullptr;  // null without --test-clock: its routes are 404
   Position head_at_start = {};             // /readyz: ready once every model reached it
+  // /readyz: whether the log has stopped taking appends after a failed write (fail-stop).
+  std::function<bool()> log_failed = [] { return false; };
   // Issues a key (POST /api/v1/admin/keys); blocking, so called on `waits`.
   std::function<Result<keys::IssuedKey>(const keys::KeySpec&, const Principal& by,
                                         const std::string& correlation_id)>

@@ -233,4 +233,8 @@ LogStats Log::stats() const {
   return parts_->writer->stats();
 }
 
+std::optional<Error> Log::failure() const {
+  return parts_->writer->failure();
+}
+
 }  // namespace tally::eventstore

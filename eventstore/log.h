@@ -109,6 +109,9 @@ struct LogOptions {
   // Past this many, those of streams with nothing in flight are dropped (read again on their
   // next append), so a log of many millions of streams does not grow the process without end.
   std::size_t cached_stream_heads = 1'000'000;
+  // Told once, on the committer's thread, when a write or sync fails and the log stops taking
+  // appends (fail-stop): the one moment an operator must hear of, whatever else is logged.
+  std::function<void(const Error&)> on_failure = {};
 };
 
 struct LogStats {
@@ -168,6 +171,9 @@ class Log final : public Reader {
 
   KeyStore& keys();
   LogStats stats() const;
+  // Set once a write or sync failed: from then on every append is refused (fail-stop) until
+  // the log is opened again.
+  std::optional<Error> failure() const;
 
   struct Parts;  // RocksDB, writer, key store: private to eventstore/
 

@@ -175,8 +175,11 @@ void Writer::commit_batches() {
       } else {
         // The batch may or may not be on disk: refuse everything from now on (fail-stop).
         batch->failure = rocks::to_error(status, "group commit");
-        std::lock_guard fail_lock(mutex_);
-        failed_ = batch->failure;
+        {
+          std::lock_guard fail_lock(mutex_);
+          failed_ = batch->failure;
+        }
+        if (options_.on_failure) options_.on_failure(*batch->failure);
       }
     }
     {
@@ -391,6 +394,11 @@ LogStats Writer::stats() const {
     s.batches += s.batch_events_buckets[i];
   }
   return s;
+}
+
+std::optional<Error> Writer::failure() const {
+  std::lock_guard lock(mutex_);
+  return failed_;
 }
 
 void Writer::prune_if_due() {

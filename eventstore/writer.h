@@ -60,6 +60,7 @@ class Writer {
   Position head() const { return head_.load(std::memory_order_acquire); }
   Position wait_beyond(Position after, std::chrono::milliseconds timeout) const;
   LogStats stats() const;
+  std::optional<Error> failure() const;  // the failed write that stopped appends, if any
   Result<std::size_t> prune_outcomes(Timestamp older_than, std::size_t max);
   // The stored outcome of an idempotency key; safe from any thread.
   Result<std::optional<StoredOutcome>> find_outcome(std::string_view key) const;
@@ -112,7 +113,7 @@ class Writer {
   // Staging, guarded by mutex_: stream heads (a bounded cache of them) and chain tip as staged
   // (ahead of the committed state by the batches not yet written), the idempotency keys of
   // unanswered batches, and the staged batches in position order (the open one last).
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   HeadMap heads_;
   std::size_t evict_heads_at_ = options_.cached_stream_heads;
   Position next_position_;

@@ -175,6 +175,13 @@ int run(const Settings& s) {
   const Clock& clock = s.test_clock ? test_clock.clock() : static_cast<const Clock&>(system_clock);
   eventstore::LogOptions log_options;
   log_options.clock = &clock;
+  log_options.on_failure = [](const Error& error) {
+    const std::string line =
+        "tally serve: error: the log takes no more appends after a failed "
+        "write; restart once its cause is fixed: " +
+        describe(error) + "\n";
+    std::fputs(line.c_str(), stderr);  // even under --quiet
+  };
   auto log = eventstore::Log::open(s.data_dir, log_options);
   if (!log) return refuse("cannot open the data dir: " + describe(log.error()));
   if (s.test_clock)
@@ -236,6 +243,7 @@ int run(const Settings& s) {
   ctx.schedules = schedules;
   ctx.test_clock = s.test_clock ? &test_clock : nullptr;
   ctx.head_at_start = head_at_start;
+  ctx.log_failed = [&log = **log] { return log.failure().has_value(); };
   ctx.issue_key = [&](const api::keys::KeySpec& spec, const api::Principal& by,
                       const std::string& correlation_id) {
     auto issued = api::keys::issue_key(key_bus, spec, "admin:" + by.key_id, correlation_id);

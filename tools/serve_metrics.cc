@@ -7,6 +7,8 @@ void add_serve_metrics(api::Metrics& metrics, const eventstore::Log& log,
                        const commands::ProcessRunner* runner, const api::InflightGate& gate) {
   metrics.add_collector([&log](api::MetricsWriter& w) {
     const auto s = log.stats();
+    w.family("tally_log_up", "gauge", "1 unless a failed write stopped the log taking appends");
+    w.sample("tally_log_up", {}, log.failure() ? 0 : 1);
     w.family("tally_log_head_position", "gauge", "The last committed log position");
     w.sample("tally_log_head_position", {}, double(log.head().value));
     w.family("tally_log_batches_total", "counter", "Group commits (one write and fsync each)");

@@ -6,17 +6,29 @@
 namespace tally::api {
 namespace {
 
-// Ready once every read model has caught up with the head the server found at start.
+// Ready once every read model has caught up with the head the server found at start, and no
+// longer once the log or a read model has stopped on a failed write or read: such a server
+// still answers, but cannot take commands or keeps serving rows that no longer move.
 Response readiness(const ApiContext& ctx) {
   Json lagging = Json::array();
-  for (const auto* p : ctx.projectors)
-    if (p->position() < ctx.head_at_start) lagging.push_back(std::string(p->name()));
-  if (!lagging.empty()) {
-    Problem p{"not_ready", "read models are still catching up"};
-    p.extra["catching_up"] = std::move(lagging);
-    return to_response(p);
+  Json failed = Json::array();
+  if (ctx.log_failed()) failed.push_back("log");
+  for (const auto* p : ctx.projectors) {
+    const auto status = p->status();
+    if (status.state == "failed")
+      failed.push_back(status.name);
+    else if (status.position < ctx.head_at_start)
+      lagging.push_back(status.name);
   }
-  return success({{"ready", true}});
+  if (failed.empty() && lagging.empty()) return success({{"ready", true}});
+  // The cause (it may name files) is in the failed requests' log lines and, for a read model,
+  // in GET /api/v1/admin/projections: this path answers without auth.
+  Problem p{"not_ready", failed.empty() ? "read models are still catching up"
+                                        : "stopped after a failed write or read; restart the "
+                                          "server once the cause (in its log) is fixed"};
+  if (!failed.empty()) p.extra["failed"] = std::move(failed);
+  if (!lagging.empty()) p.extra["catching_up"] = std::move(lagging);
+  return to_response(p);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@ import http.client
 import json
 import os
 import random
+import resource
 import shutil
 import signal
 import socket
@@ -14,6 +15,7 @@ import time
 
 import ctx
 from ctx import check, expect, increment, JWT_SECRET
+from domain_support import wait_until
 from support import Server, SseClient, jwt_hs256, request, scratch_dir
 
 
@@ -343,6 +345,64 @@ def test_concurrent_clock_advances_never_pass_the_year_9999_together():
         after = s.request("GET", "/api/v1/admin/test-clock", token=a).json["now"]
         year = after.split("-")[0]
         check(len(year) == 4 and now < after, after)  # moved once, not past 9999 nor wrapped
+        check(s.stop() == 0, "exit code")
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def small_files_only():
+    """In the server: no file may grow past 1 MiB, and a write past it fails with EFBIG (not
+    SIGXFSZ, ignored here and so across exec): a disk that runs out under the log."""
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (1 << 20, resource.RLIM_INFINITY))
+
+
+def test_a_failed_log_write_stops_appends_and_readiness_says_so():
+    root = scratch_dir()
+    try:
+        s = Server(ctx.TALLY, os.path.join(root, "data"), "--example-domain", "--quiet")
+        s.start(preexec_fn=small_files_only)
+        key = s.admin_key()
+        expect(s.request("GET", "/readyz"), 200)
+        statuses, acked, lock = [], [], threading.Lock()
+
+        def client(n):
+            conn = http.client.HTTPConnection("127.0.0.1", s.port, timeout=15)
+            for _ in range(20000):
+                conn.request("POST", "/api/v1/example/counters/f%d/increment" % n, '{"by":1}',
+                             {"Authorization": "Bearer " + key})
+                r = conn.getresponse()
+                body = json.loads(r.read())
+                with lock:
+                    statuses.append(r.status)
+                    if r.status == 200:
+                        acked.append(("counter-f%d" % n, body["position"]))
+                if r.status != 200:
+                    return
+
+        threads = [threading.Thread(target=client, args=(n,)) for n in range(8)]
+        for t in threads: t.start()
+        for t in threads: t.join()
+        check(statuses.count(200) > 1000 and 500 in statuses, set(statuses))
+        # Fail-stop: nothing more is taken, and readiness tells (the process still serves).
+        expect(s.request("POST", "/api/v1/example/counters/late/increment", {"by": 1}, key), 500,
+               "internal")
+        r = s.request("GET", "/readyz")
+        expect(r, 503, "not_ready")
+        check(r.json["failed"] == ["log"], r.json)
+        expect(s.request("GET", "/healthz"), 200)
+        metrics = s.request("GET", "/metrics").raw
+        check("\ntally_log_up 0\n" in metrics, "tally_log_up is not 0")
+        check(s.stop() == 0, "exit code")
+        said = [l for l in open(s.stderr_path).read().splitlines() if "takes no more appends" in l]
+        check(len(said) == 1 and "File too large" in said[0], said)
+        # Every acknowledged increment is there after a restart without the limit.
+        s = Server(ctx.TALLY, os.path.join(root, "data"), "--example-domain", "--quiet").start()
+        wait_until(lambda: s.request("GET", "/readyz").status == 200, "ready after the restart")
+        for stream, position in acked[:: max(1, len(acked) // 50)]:
+            r = s.request("GET", "/api/v1/log?limit=1&from=%d" % position, token=key)
+            check(r.json["events"][0]["stream"] == stream, (stream, position, r.json))
+        expect(s.request("POST", "/api/v1/example/counters/late/increment", {"by": 1}, key), 200)
         check(s.stop() == 0, "exit code")
     finally:
         shutil.rmtree(root, ignore_errors=True)

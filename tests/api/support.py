@@ -38,11 +38,13 @@ class Server:
         self.stdout_lines = []
         self.stderr_path = None
 
-    def start(self, timeout=20):
+    def start(self, timeout=20, preexec_fn=None):
+        """preexec_fn runs in the child before tally starts (limits for a failing disk)."""
         self.stderr_path = self.data_dir + ".stderr"
         err = open(self.stderr_path, "ab")
         args = [self.tally, "serve", "--data-dir", self.data_dir, "--listen", "127.0.0.1:0"]
-        self.proc = subprocess.Popen(args + self.extra, stdout=subprocess.PIPE, stderr=err)
+        self.proc = subprocess.Popen(args + self.extra, stdout=subprocess.PIPE, stderr=err,
+                                     preexec_fn=preexec_fn)
         _running.add(self)
         err.close()
         deadline = time.time() + timeout
