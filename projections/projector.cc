@@ -271,12 +271,17 @@ void Projector::follow() {
       }
       // Stopped half way: the copy is not at `at`, so it must not serve (it is rebuilt again).
       if (*caught_up != at) return;
-      if (auto ok = switch_to(*rebuilt, at); !ok) return fail(ok.error());
+      if (auto ok = switch_to(*rebuilt, at); !ok) {
+        if (!stalled(ok.error())) return;
+        live.reset();
+        continue;
+      }
       checkpointed_ = at;
       live.reset();  // those were the old copy's rows
       std::lock_guard lock(mutex_);
       rebuilding_ = false;
       rebuild_progress_.reset();
+      error_.reset();  // a copy that had stopped is replaced by one that serves
     }
     const Position head = log_.head();
     if (head > at) {
@@ -291,7 +296,11 @@ void Projector::follow() {
             advanced_.notify_all();
           },
           &*live);
-      if (!reached) return fail(reached.error());
+      if (!reached) {
+        if (!stalled(reached.error())) return;
+        live.reset();  // rows the failed step changed but never wrote
+        continue;
+      }
       at = *reached;
       // Under load the head has moved on again by now. Stepping at once would read and write
       // a commit or two per step, each paying for its snapshot and batch: let commits gather
@@ -303,6 +312,13 @@ void Projector::follow() {
     // finished rebuild is noticed.
     if (log_.wait_beyond(at, std::chrono::milliseconds(100)) > at) gather();
   }
+}
+
+bool Projector::stalled(Error error) {
+  fail(std::move(error));
+  std::unique_lock lock(mutex_);
+  while (!stopping_ && !rebuilt_) wanted_.wait_for(lock, std::chrono::milliseconds(100));
+  return !stopping_;
 }
 
 void Projector::gather() {
@@ -383,8 +399,11 @@ Status Projector::rebuild() {
   rebuilder_ = std::thread([this] {
     const std::uint64_t gen = generation_ + 1;
     if (auto ok = build(gen, nullptr); !ok) return rebuild_failed(ok.error());
-    std::lock_guard lock(mutex_);
-    rebuilt_ = gen;  // the follower switches to it
+    {
+      std::lock_guard lock(mutex_);
+      rebuilt_ = gen;  // the follower switches to it
+    }
+    wanted_.notify_all();
   });
   return {};
 }
@@ -423,6 +442,7 @@ void Projector::rebuild_failed(Error error) {
 }
 
 void Projector::fail(Error error) {
+  if (on_failure_) on_failure_(error);
   {
     std::lock_guard lock(mutex_);
     error_ = std::move(error);

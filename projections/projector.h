@@ -83,6 +83,8 @@ class Projector {
 
   std::string_view name() const { return projection_.name(); }
 
+  // Before start(): told, on the follower's thread, each time the serving copy stops.
+  void on_failure(std::function<void(const Error&)> told) { on_failure_ = std::move(told); }
   // Starts following the log in the background.
   Status start();
   // Applies everything up to the head now, in this thread (offline tools).
@@ -99,7 +101,8 @@ class Projector {
   ProjectorStatus status() const;
 
   // Builds a fresh copy from position 1 in the background while this one keeps serving,
-  // then switches to it. Code::invalid_argument if one is already running.
+  // then switches to it. Code::invalid_argument if one is already running. A copy that has
+  // failed serves its rows as they were until such a rebuild replaces it.
   Status rebuild();
   // The same, in this thread, reporting progress (offline tools). Not with start().
   Status rebuild_now(const std::function<void(const Progress&)>& progress);
@@ -122,6 +125,8 @@ class Projector {
   void follow();
   void gather();           // lets commits gather before the next step, unless someone waits
   void fail(Error error);  // the serving copy stops
+  // After fail(): waits for a rebuilt copy to switch to (false: the projector is stopping).
+  bool stalled(Error error);
   void rebuild_failed(Error error);  // the copy being built is dropped; serving goes on
 
   std::string rows_prefix(std::uint64_t gen) const;
@@ -145,7 +150,8 @@ class Projector {
   mutable std::condition_variable wanted_;  // a reader began waiting for a position
   mutable std::size_t waiting_ = 0;         // readers in wait_for
   std::optional<Error> error_;              // the serving copy stopped
-  std::optional<Error> rebuild_error_;      // the last rebuild failed; the serving copy is fine
+  std::function<void(const Error&)> on_failure_;
+  std::optional<Error> rebuild_error_;  // the last rebuild failed; the serving copy is fine
   std::optional<Progress> rebuild_progress_;
   std::optional<std::uint64_t> rebuilt_;  // a generation built up to rebuilt_position_
   Position rebuilt_position_;

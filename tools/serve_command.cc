@@ -118,6 +118,13 @@ Result<api::JwtKeys> load_jwt_keys(const Settings& s) {
   return jwt;
 }
 
+// What stopped while serving: said even under --quiet, without fmt (which throws once stderr
+// is gone), in one write so that it does not interleave with request lines.
+void say_error(const std::string& what) {
+  const std::string line = "tally serve: error: " + what + "\n";
+  std::fputs(line.c_str(), stderr);
+}
+
 // A log last run under --test-clock may hold times ahead of this clock. recorded_at never goes
 // back, so new events would keep that time until the clock passes it: say so at start.
 void warn_if_log_ahead(const eventstore::Log& log, const Clock& clock) {
@@ -176,11 +183,10 @@ int run(const Settings& s) {
   eventstore::LogOptions log_options;
   log_options.clock = &clock;
   log_options.on_failure = [](const Error& error) {
-    const std::string line =
-        "tally serve: error: the log takes no more appends after a failed "
-        "write; restart once its cause is fixed: " +
-        describe(error) + "\n";
-    std::fputs(line.c_str(), stderr);  // even under --quiet
+    say_error(
+        "the log takes no more appends after a failed write; restart once its cause is "
+        "fixed: " +
+        describe(error));
   };
   auto log = eventstore::Log::open(s.data_dir, log_options);
   if (!log) return refuse("cannot open the data dir: " + describe(log.error()));
@@ -202,9 +208,16 @@ int run(const Settings& s) {
   const projections::Projector& keys_projector = *projectors.back();
   const Position head_at_start = (*log)->head();
   warn_if_log_ahead(**log, clock);
-  for (auto& p : projectors)
+  for (auto& p : projectors) {
+    p->on_failure([name = std::string(p->name())](const Error& error) {
+      say_error("the read model " + name +
+                " stopped; it serves its rows as they were until "
+                "POST /api/v1/admin/projections/" +
+                name + "/rebuild replaces them: " + describe(error));
+    });
     if (auto ok = p->start(); !ok)
       return refuse(std::string(p->name()) + ": " + describe(ok.error()));
+  }
 
   // Before the runner: it fires through these buses, so they must outlive it.
   commands::Options domain_options;

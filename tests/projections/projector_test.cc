@@ -221,6 +221,30 @@ TEST_CASE("a failed rebuild leaves the serving copy live, and waits still wait")
   CHECK(sum_of(projector.view().value()).value() == 6);
 }
 
+TEST_CASE("a rebuild brings a failed model back: it serves again and follows the log") {
+  TempDir dir;
+  auto log = open_log(dir.data());
+  auto store = open_store(dir);
+  append_increments(*log, 5);
+  RefusingTotals totals;
+  totals.refusing = true;
+  Projector projector(*log, *store, totals);
+  REQUIRE(projector.start());
+  projector.wait_for(Position(5), 2s);
+  REQUIRE(projector.status().state == "failed");
+  totals.refusing = false;  // the cause is fixed (a damaged row, say): rebuild from the log
+  REQUIRE(projector.rebuild());
+  for (int i = 0; i < 250 && projector.status().state != "live"; ++i)
+    std::this_thread::sleep_for(20ms);
+  auto status = projector.status();
+  CHECK(status.position == Position(5));
+  CHECK(status.state == "live");
+  CHECK_FALSE(status.error);
+  append_increments(*log, 1);
+  CHECK(projector.wait_for(Position(6), 2s) == Position(6));
+  CHECK(sum_of(projector.view().value()).value() == 6);
+}
+
 TEST_CASE("an offline rebuild gives the same rows and reports progress up to the head") {
   TempDir dir;
   auto log = open_log(dir.data());
