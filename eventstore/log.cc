@@ -58,6 +58,34 @@ Result<Tip> recover_tip(LogDatabase& log) {
 
 const SystemClock kSystemClock;
 
+bool has_database(const std::filesystem::path& dir) {
+  std::error_code ec;
+  return std::filesystem::exists(dir / "CURRENT", ec);
+}
+
+// A data dir's databases are made when it is: log, then keys, then (by the server) views. One
+// missing from a dir in use (a volume not mounted, a file lost) is never made anew, which would
+// reuse positions or lose every sealed field and coupon code for good. A crash while the dir
+// was first made leaves the later ones missing: those are made then.
+Status check_databases(const std::filesystem::path& dir) {
+  if (has_database(dir / "log")) return {};
+  for (const char* later : {"keys", "views"})
+    if (has_database(dir / later))
+      return fail(Code::corruption, (dir / "log").string() + " is missing, yet " +
+                                        (dir / later).string() +
+                                        " shows this data dir in use: a log is never made "
+                                        "anew; restore it (and its keys) from a backup");
+  return {};
+}
+
+Status check_keys(const std::filesystem::path& dir, const Tip& tip) {
+  if (tip.head == Position(0) || has_database(dir / "keys")) return {};
+  return fail(Code::corruption, (dir / "keys").string() +
+                                    " is missing, yet the log holds events: without it their "
+                                    "sealed fields and coupon codes cannot be read, and keys are "
+                                    "never made anew; restore it from a backup");
+}
+
 }  // namespace
 
 struct Log::Parts {
@@ -74,10 +102,12 @@ struct Log::Parts {
 Result<std::unique_ptr<Log>> Log::open(const std::filesystem::path& dir, LogOptions options) {
   auto lock = DataDirLock::acquire(dir, options.create_if_missing);
   if (!lock) return tl::unexpected(lock.error());
+  if (auto ok = check_databases(dir); !ok) return tl::unexpected(ok.error());
   auto log = open_log_database(dir);
   if (!log) return tl::unexpected(log.error());
   auto tip = recover_tip(*log);
   if (!tip) return tl::unexpected(tip.error());
+  if (auto ok = check_keys(dir, *tip); !ok) return tl::unexpected(ok.error());
   auto keys = KeyStore::open(dir / "keys");
   if (!keys) return tl::unexpected(keys.error());
   const Clock* clock = options.clock ? options.clock : &kSystemClock;

@@ -135,7 +135,8 @@ class Log final : public Reader {
  public:
   // Opens the log of the tally data dir `dir`, creating it when `dir` is missing or empty.
   // A dir held by another process is Code::data_dir_locked; a dir with foreign content is
-  // Code::not_a_data_dir; damaged files are Code::corruption. Never resets anything.
+  // Code::not_a_data_dir; damaged files, or a log or key store missing from a dir in use, are
+  // Code::corruption. Never resets anything.
   static Result<std::unique_ptr<Log>> open(const std::filesystem::path& dir,
                                            LogOptions options = {});
   ~Log() override;  // finishes queued appends, then closes

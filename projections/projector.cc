@@ -223,8 +223,22 @@ Result<Position> Projector::apply_range(std::uint64_t gen, Position from, Positi
   return at;
 }
 
-Status Projector::catch_up() {
+Result<Projector::Generation> Projector::serving_of_this_log() {
   auto gen = serving();
+  if (!gen) return gen;
+  // Rows past the head were built from another log (one restored from an older backup, say):
+  // following this one from there would skip its events.
+  if (const Position head = log_.head(); gen->position > head)
+    return tally::fail(Code::corruption,
+                       fmt::format("the read model {} is at position {}, past the log's head {}: "
+                                   "it was built from another log; rebuild it (tally rebuild "
+                                   "--all, with the server stopped)",
+                                   name(), gen->position.value, head.value));
+  return gen;
+}
+
+Status Projector::catch_up() {
+  auto gen = serving_of_this_log();
   if (!gen) return tl::unexpected(gen.error());
   generation_ = gen->number;
   auto at = apply_range(gen->number, gen->position, log_.head(), [&](Position p) {
@@ -237,7 +251,7 @@ Status Projector::catch_up() {
 }
 
 Status Projector::start() {
-  auto gen = serving();
+  auto gen = serving_of_this_log();
   if (!gen) return tl::unexpected(gen.error());
   generation_ = gen->number;
   position_ = gen->position;

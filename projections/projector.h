@@ -114,6 +114,8 @@ class Projector {
   };
   // The generation to serve: the stored one, or a fresh one when its layout is not the model's.
   Result<Generation> serving();
+  // serving(), refused (Code::corruption) when its rows are past the log's head.
+  Result<Generation> serving_of_this_log();
   Result<Generation> stored_generation() const;
   // Applies log events after `from` up to `until` (inclusive) to generation `gen`. `live`:
   // the follower's rows of the serving copy, kept from step to step so that rows read once

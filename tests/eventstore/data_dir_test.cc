@@ -86,4 +86,52 @@ TEST_CASE("damaged database files give a clear error, never a crash or a reset")
   CHECK(std::filesystem::exists(dir.data() / "log" / "CURRENT"));
 }
 
+TEST_CASE("a log or key store missing from a data dir in use is refused, never made anew") {
+  namespace fs = std::filesystem;
+  TempDir dir;
+  {
+    auto log = open_log(dir.data());
+    REQUIRE(log->append(one_event("s-1")));
+  }
+  const auto moved = dir.path() / "moved";
+  fs::create_directory(moved);
+
+  SUBCASE("the log missing, or emptied (a volume not mounted)") {
+    fs::rename(dir.data() / "log", moved / "log");
+    auto log = Log::open(dir.data());
+    REQUIRE_FALSE(log);
+    CHECK(log.error().code == Code::corruption);
+    CHECK(log.error().message.find("log is never made anew") != std::string::npos);
+    CHECK_FALSE(fs::exists(dir.data() / "log"));
+    fs::create_directory(dir.data() / "log");
+    CHECK(open_code(dir.data()) == Code::corruption);
+    CHECK(fs::is_empty(dir.data() / "log"));
+  }
+  SUBCASE("the key store missing while the log holds events") {
+    fs::rename(dir.data() / "keys", moved / "keys");
+    auto log = Log::open(dir.data());
+    REQUIRE_FALSE(log);
+    CHECK(log.error().code == Code::corruption);
+    CHECK(log.error().message.find("keys") != std::string::npos);
+    CHECK_FALSE(fs::exists(dir.data() / "keys"));
+    // Put back, the dir opens with its events.
+    fs::rename(moved / "keys", dir.data() / "keys");
+    CHECK(open_log(dir.data())->head() == Position(1));
+  }
+}
+
+TEST_CASE("a data dir whose first making stopped half way is made whole") {
+  namespace fs = std::filesystem;
+  TempDir dir;
+  { open_log(dir.data()); }
+  // Stopped after the log was made, before the key store: no event can be in the log yet.
+  fs::remove_all(dir.data() / "keys");
+  CHECK(open_code(dir.data()) == Code::ok);
+  CHECK(fs::exists(dir.data() / "keys" / "CURRENT"));
+  // Stopped after FORMAT, before the log.
+  fs::remove_all(dir.data() / "keys");
+  fs::remove_all(dir.data() / "log");
+  CHECK(open_code(dir.data()) == Code::ok);
+}
+
 }  // namespace tally::eventstore

@@ -245,6 +245,31 @@ TEST_CASE("a rebuild brings a failed model back: it serves again and follows the
   CHECK(sum_of(projector.view().value()).value() == 6);
 }
 
+TEST_CASE("rows built from a longer log are refused, and a rebuild makes them this log's") {
+  TempDir dir;
+  auto first = open_log(dir.data());
+  auto store = open_store(dir);
+  CounterTotals totals;
+  {
+    auto log = std::move(first);
+    append_increments(*log, 10);
+    Projector projector(*log, *store, totals);
+    REQUIRE(projector.catch_up());
+  }
+  // The log is swapped for one with fewer events (restored from an older backup, say).
+  TempDir other;
+  auto log = open_log(other.data());
+  append_increments(*log, 3);
+  Projector projector(*log, *store, totals);
+  auto started = projector.start();
+  REQUIRE_FALSE(started);
+  CHECK(started.error().code == Code::corruption);
+  CHECK(started.error().message.find("past the log's head 3") != std::string::npos);
+  REQUIRE_FALSE(projector.catch_up());
+  REQUIRE(projector.rebuild_now(nullptr));
+  CHECK(sum_of(projector.view().value()).value() == 3);
+}
+
 TEST_CASE("an offline rebuild gives the same rows and reports progress up to the head") {
   TempDir dir;
   auto log = open_log(dir.data());

@@ -1,6 +1,7 @@
 #!/bin/sh
 # The tally binary's offline tools as a user runs them: exit codes and messages of
-# `tally rebuild` and `tally verify` on a real data dir, a missing one and a wrong name.
+# `tally rebuild`, `tally verify` (and `serve` refusing) on a real data dir, a missing one, a
+# wrong name and a dir whose log went missing.
 # Usage: cli_test.sh PATH/TO/tally
 set -u
 tally=$1
@@ -37,6 +38,16 @@ expect 2 "no tally data dir" "$tally" rebuild --data-dir "$scratch/missing" --al
 
 expect 0 "log intact: positions 1..3000 verified" "$tally" verify --data-dir "$scratch/data"
 expect 2 "cannot open" "$tally" verify --data-dir "$scratch/missing"
+
+# A data dir in use whose log went missing (a volume not mounted): refused by every tool, and
+# no new log is made in its place.
+mv "$scratch/data/log" "$scratch/log.away"
+expect 1 "log is never made anew" "$tally" verify --data-dir "$scratch/data"
+expect 2 "log is never made anew" "$tally" rebuild --data-dir "$scratch/data" --all
+expect 2 "log is never made anew" "$tally" serve --data-dir "$scratch/data" --listen 127.0.0.1:0
+[ -e "$scratch/data/log" ] && { echo "FAIL: a new log was made"; failures=$((failures + 1)); }
+mv "$scratch/log.away" "$scratch/data/log"
+expect 0 "log intact: positions 1..3000 verified" "$tally" verify --data-dir "$scratch/data"
 
 [ "$failures" -eq 0 ] && echo "all CLI checks passed"
 exit "$failures"
