@@ -158,7 +158,8 @@ void refund(ApiContext& ctx, const CouponDeps& deps, Request& request, Respond r
   coupons::RefundCoupon c{r->coupon_id, r->store_id, refund_id->value_or(""),
                           *txn,         {},          ctx.clock.now()};
   if (r->body.contains("amount") && !r->body["amount"].is_null()) {
-    auto a = require_amount(r->body, "amount", Zero::allowed);  // 422 below, not a cash-out
+    // Zero is 400 like any amount (api.md, Conventions); a positive one is a cash-out: 422.
+    auto a = require_amount(r->body, "amount");
     if (!a) return respond(to_response(a.error()));
     c.amount = *a;
   }

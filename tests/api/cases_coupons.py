@@ -151,6 +151,9 @@ def test_balance_coupon_redeem_refund_and_transactions():
     # Refunds: a whole reversal, by the store that made it, once.
     expect(pos("refund", {"coupon_code": code, "transaction_id": "T1", "amount": 300}), 422,
            "partial_refund_not_supported")
+    for amount in (0, -5, 2.5, "10"):  # an amount is positive before it is anything else
+        expect(pos("refund", {"coupon_code": code, "transaction_id": "T1", "amount": amount}),
+               400, "invalid_field", "amount")
     expect(pos("refund", {"coupon_code": code}), 422, "partial_refund_not_supported")
     expect(pos("refund", {"coupon_code": code, "transaction_id": "T404"}), 404,
            "transaction_not_found")
