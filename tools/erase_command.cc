@@ -82,6 +82,11 @@ int run(const Settings& s) {
     fmt::print(stderr, "tally erase: --subject: {}\n", customer_id.error().message);
     return 2;
   }
+  // Checked here too: offline, nothing else would refuse an empty one.
+  if (auto reason = api::erasure_reason(api::Json{{"reason", s.reason}}); !reason) {
+    fmt::print(stderr, "tally erase: --reason: {}\n", reason.error().message);
+    return 2;
+  }
   return s.target.online() ? through_server(s) : offline(s, *customer_id);
 }
 

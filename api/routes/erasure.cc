@@ -23,7 +23,7 @@ void erase(ApiContext& ctx, const MembershipDeps& deps, Request& request, Respon
   if (!subject) return respond(to_response(subject.error()));
   auto customer_id = erasable_customer(*subject);
   if (!customer_id) return respond(to_response(customer_id.error()));
-  auto reason = require_text(*body, "reason", 1000);
+  auto reason = erasure_reason(*body);
   if (!reason) return respond(to_response(reason.error()));
   auto context = command_context(Request{}, *who).value();  // actor only: erasure keys itself
   context.correlation_id = request.correlation_id;
@@ -57,6 +57,10 @@ Checked<std::string> erasable_customer(const std::string& subject) {
   if (!subject.starts_with(kCustomer) || !is_valid_id(subject.substr(kCustomer.size())))
     return problem("invalid_field", "subject is KIND:ID, e.g. customer:C9", "subject");
   return subject.substr(kCustomer.size());
+}
+
+Checked<std::string> erasure_reason(const Json& body) {
+  return require_text(body, "reason", 1000);
 }
 
 void add_erasure_routes(Router& router, ApiContext& ctx, const MembershipDeps& deps) {

@@ -39,6 +39,11 @@ expect 2 "no tally data dir" "$tally" rebuild --data-dir "$scratch/missing" --al
 expect 0 "log intact: positions 1..3000 verified" "$tally" verify --data-dir "$scratch/data"
 expect 2 "cannot open" "$tally" verify --data-dir "$scratch/missing"
 
+# Offline, an erasure's reason is checked as the server checks it, before anything is written.
+expect 2 "reason must not be empty" \
+  "$tally" erase --data-dir "$scratch/data" --subject customer:C1 --reason ""
+expect 0 "log intact: positions 1..3000 verified" "$tally" verify --data-dir "$scratch/data"
+
 # A data dir in use whose log went missing (a volume not mounted): refused by every tool, and
 # no new log is made in its place.
 mv "$scratch/data/log" "$scratch/log.away"
