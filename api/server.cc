@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/listener.h"
+#include "core/clock.h"
 
 namespace tally::api {
 
@@ -67,7 +68,9 @@ void Server::answered(const Request& request, const Response& response,
   metrics_.observe_request(request.method, request.route, response.status, response.error_code,
                            latency);
   if (!options_.log_requests) return;
-  nlohmann::json line{{"msg", "request"},
+  // The wall clock's time, even under --test-clock: a log line is matched with other logs.
+  nlohmann::json line{{"time", format_rfc3339(SystemClock().now())},
+                      {"msg", "request"},
                       {"method", request.method},
                       {"route", request.route},
                       {"status", response.status},

@@ -1,6 +1,7 @@
 """Health, metrics, OpenAPI, auth, input codes, 413/404/405, idempotency.
 
 Run by server_test.py; each test_* uses the shared server `ctx.F` or starts its own."""
+import calendar
 import json
 import os
 import random
@@ -222,6 +223,8 @@ def test_one_json_log_line_per_request_without_secrets():
     check(line["msg"] == "request" and line["method"] == "POST" and line["status"] == 200, line)
     check(line["route"] == "/api/v1/example/counters/{id}/increment", "the pattern, not the path")
     check(line["key_id"] == "admin" and isinstance(line["latency_us"], int), line)
+    logged = calendar.timegm(time.strptime(line["time"][:19], "%Y-%m-%dT%H:%M:%S"))
+    check(abs(logged - time.time()) < 60 and line["time"].endswith("Z"), line)
     for role, key in ctx.F.keys.items():
         check(key not in text, "the %s key appears in the log" % role)
     check(JWT_SECRET not in text, "the JWT secret appears in the log")
