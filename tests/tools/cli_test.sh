@@ -39,6 +39,14 @@ expect 2 "no tally data dir" "$tally" rebuild --data-dir "$scratch/missing" --al
 expect 0 "log intact: positions 1..3000 verified" "$tally" verify --data-dir "$scratch/data"
 expect 2 "cannot open" "$tally" verify --data-dir "$scratch/missing"
 
+# Usage errors exit 2 like every other refusal, and say what is wrong.
+expect 2 "no command named nosuch" "$tally" nosuch
+expect 2 "A subcommand is required" "$tally"
+expect 2 "not expected: --bogus" "$tally" verify --bogus
+expect 2 "not in range 1 to 64" "$tally" serve --io-threads 0
+expect 0 "^tally [0-9]" "$tally" --version
+expect 0 "Usage:" "$tally" verify --help
+
 # Offline, an erasure's reason is checked as the server checks it, before anything is written.
 expect 2 "reason must not be empty" \
   "$tally" erase --data-dir "$scratch/data" --subject customer:C1 --reason ""
