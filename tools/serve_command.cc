@@ -4,6 +4,7 @@
 // streams, close the log, exit 0.
 #include <arpa/inet.h>
 #include <fmt/format.h>
+#include <netdb.h>
 #include <pthread.h>
 #include <signal.h>
 
@@ -57,18 +58,37 @@ int refuse(const std::string& message) {
   return 2;
 }
 
-// HOST:PORT where HOST is an IP address ([…] around IPv6): a name would be resolved only at
-// bind, after the data dir was opened.
+// The first address `name` resolves to here (/etc/hosts first: "localhost" asks no server).
+std::optional<std::string> resolve(const std::string& name) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_ADDRCONFIG;
+  addrinfo* found = nullptr;
+  if (::getaddrinfo(name.c_str(), nullptr, &hints, &found) != 0 || !found) return std::nullopt;
+  char text[INET6_ADDRSTRLEN] = {};
+  const int failed = ::getnameinfo(found->ai_addr, found->ai_addrlen, text, sizeof text, nullptr, 0,
+                                   NI_NUMERICHOST);
+  ::freeaddrinfo(found);
+  if (failed != 0) return std::nullopt;
+  return std::string(text);
+}
+
+// HOST:PORT ([…] around an IPv6 address), HOST a name resolved now, before the data dir is
+// opened, to the address it is served on.
 bool split_listen(const std::string& listen, std::string& host, std::uint16_t& port) {
   const auto colon = listen.rfind(':');
-  if (colon == std::string::npos) return false;
+  if (colon == std::string::npos || colon == 0) return false;
   host = listen.substr(0, colon);
   if (host.size() > 2 && host.front() == '[' && host.back() == ']')
     host = host.substr(1, host.size() - 2);
   in6_addr address;
   if (::inet_pton(AF_INET, host.c_str(), &address) != 1 &&
-      ::inet_pton(AF_INET6, host.c_str(), &address) != 1)
-    return false;
+      ::inet_pton(AF_INET6, host.c_str(), &address) != 1) {
+    auto resolved = resolve(host);
+    if (!resolved) return false;
+    host = *resolved;
+  }
   const auto p = parse_number<std::uint16_t>(std::string_view(listen).substr(colon + 1));
   if (!p) return false;
   port = *p;
@@ -159,8 +179,10 @@ int run(const Settings& s) {
   if (!s.nats.empty()) return refuse("--nats is not supported by this build yet");
   api::ServerOptions server_options;
   if (!split_listen(s.listen, server_options.host, server_options.port))
-    return refuse("--listen must be IP:PORT (an address, e.g. 127.0.0.1:8080 or [::1]:8080), not " +
-                  s.listen);
+    return refuse(
+        "--listen must be HOST:PORT (e.g. 127.0.0.1:8080, [::1]:8080 or localhost:8080, "
+        "a name that resolves here), not " +
+        s.listen);
   server_options.io_threads = s.io_threads;
   server_options.max_connections = s.max_connections;
   server_options.log_requests = !s.quiet;

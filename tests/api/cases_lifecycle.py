@@ -5,6 +5,7 @@ import http.client
 import json
 import os
 import random
+import re
 import resource
 import shutil
 import signal
@@ -222,11 +223,21 @@ def test_data_dir_refusals_and_admin_key_file():
             p = subprocess.run([ctx.TALLY, "serve", "--data-dir", fresh, "--listen",
                                 "127.0.0.1:0"] + flags, capture_output=True, timeout=20)
             check(p.returncode != 0 and flags[0].encode() in p.stderr, (flags, p))
-        for listen in ("localhost:18090", ":18090"):  # a name is resolved only at bind
+        for listen in (":18090", "[::1:18090", "127.0.0.1:8080abc"):
             p = subprocess.run([ctx.TALLY, "serve", "--data-dir", fresh, "--listen", listen],
                                capture_output=True, timeout=20)
-            check(p.returncode != 0 and b"IP:PORT" in p.stderr, (listen, p))
+            check(p.returncode != 0 and b"HOST:PORT" in p.stderr, (listen, p))
         check(not os.path.exists(fresh), "a refused start made a data dir")
+        # A name is resolved before the data dir is opened (/etc/hosts: no network asked).
+        p = subprocess.Popen([ctx.TALLY, "serve", "--data-dir", os.path.join(root, "named"),
+                              "--listen", "localhost:0"], stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL)
+        try:
+            line = p.stdout.readline().decode() + p.stdout.readline().decode()
+            check(re.search(r"listening on http://(127\.0\.0\.1|\[::1\]):\d+", line), line)
+        finally:
+            p.terminate()
+            check(p.wait(timeout=20) == 0, "exit code")
         # --admin-key-file: that key is an admin key; keys add works offline.
         keyfile = os.path.join(root, "admin.txt")
         with open(keyfile, "w") as f:
