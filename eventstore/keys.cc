@@ -50,7 +50,6 @@ KeyStore::~KeyStore() {
 Result<std::unique_ptr<KeyStore>> KeyStore::open(const std::filesystem::path& dir) {
   rocksdb::DBOptions options;
   options.max_background_jobs = 1;
-  options.keep_log_file_num = 2;
   // A recycled write-ahead log would keep old key bytes in a live file.
   options.recycle_log_file_num = 0;
   auto db = rocks::Database::open(dir, options, {{"subject_keys", rocks::point_lookup_family()}});

@@ -76,7 +76,6 @@ class Snapshot final : public KvSnapshot {
 Result<std::unique_ptr<KvStore>> KvStore::open(const std::filesystem::path& path) {
   rocksdb::DBOptions options;
   options.max_background_jobs = 2;
-  options.keep_log_file_num = 4;  // RocksDB's own info logs (LOG.old.*) pile up otherwise
   // Read models rewrite rows at random keys, and inserting into a memtable costs a cache miss
   // per skip-list level: in a redeem profile a 64 MiB memtable took 9 % of the server's CPU,
   // an 8 MiB one under 6 %, with flushes and compactions up by less than 1 %.

@@ -32,8 +32,6 @@ class AscendingKeys final : public rocksdb::SliceTransform {
 Result<LogDatabase> open_log_database(const std::filesystem::path& data_dir) {
   rocksdb::DBOptions options;
   options.max_background_jobs = 2;  // the machines have two cores; the writer needs one
-  options.keep_log_file_num = 4;
-  options.max_log_file_size = 16 << 20;
   // Events are written once and read in position order; larger memtables mean fewer,
   // larger flushes of the sequential events family.
   rocksdb::ColumnFamilyOptions events;

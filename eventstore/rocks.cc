@@ -3,6 +3,8 @@
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/table.h>
 
+#include "eventstore/info_log.h"
+
 namespace tally::eventstore::rocks {
 
 Error to_error(const rocksdb::Status& s, std::string_view what) {
@@ -34,6 +36,7 @@ Result<std::unique_ptr<Database>> Database::open(
   rocksdb::DBOptions db_options = options;
   db_options.create_if_missing = true;
   db_options.create_missing_column_families = true;
+  db_options.info_log = open_info_log(path);
 
   std::unique_ptr<Database> out(new Database());
   rocksdb::DB* raw = nullptr;

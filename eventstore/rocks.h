@@ -25,8 +25,9 @@ class Database {
     rocksdb::ColumnFamilyOptions options;
   };
 
-  // Creates the database and the families if missing. `default_family` configures RocksDB's
-  // default family, which only a store keeping all its keys there (the read models) uses.
+  // Creates the database and the families if missing; RocksDB logs to DIR/LOG (info_log.h).
+  // `default_family` configures RocksDB's default family, which only a store keeping all its
+  // keys there (the read models) uses.
   static Result<std::unique_ptr<Database>> open(
       const std::filesystem::path& path, const rocksdb::DBOptions& options,
       std::vector<ColumnFamily> families,
