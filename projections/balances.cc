@@ -228,18 +228,23 @@ Result<std::optional<std::int64_t>> Balances::points(const View& view,
   return std::optional<std::int64_t>(*n);
 }
 
-Result<std::vector<CouponBalance>> Balances::coupons_of(const View& view,
-                                                        std::string_view customer_id) {
+Result<Balances::CouponsPage> Balances::coupons_of(const View& view, std::string_view customer_id,
+                                                   std::uint64_t from, std::size_t limit) {
   const std::string prefix = owned_prefix(customer_id);
-  auto owned = view.scan(prefix, SIZE_MAX);
+  auto owned = view.range(prefix + views::position_key(Position(from)),
+                          eventstore::prefix_end(prefix), limit + 1);
   if (!owned) return tl::unexpected(owned.error());
-  std::vector<CouponBalance> coupons;
+  CouponsPage page;
   for (const auto& [key, coupon_id] : *owned) {
+    if (page.coupons.size() == limit) {
+      page.next = std::stoull(key.substr(prefix.size()), nullptr, 16);
+      break;
+    }
     auto c = coupon(view, coupon_id);
     if (!c) return tl::unexpected(c.error());
-    if (*c) coupons.push_back(std::move(**c));
+    if (*c) page.coupons.push_back(std::move(**c));
   }
-  return coupons;
+  return page;
 }
 
 }  // namespace tally::projections

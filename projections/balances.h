@@ -51,9 +51,15 @@ class Balances final : public Projection {
   static Result<std::optional<CouponBalance>> coupon(const View& view, std::string_view coupon_id);
   // nullopt: no such customer registered.
   static Result<std::optional<std::int64_t>> points(const View& view, std::string_view customer_id);
-  // The coupons issued to the customer, by coupon id.
-  static Result<std::vector<CouponBalance>> coupons_of(const View& view,
-                                                       std::string_view customer_id);
+  // The coupons issued to the customer in the order they were issued: from the one issued at
+  // log position `from` (or the first after it) on, at most `limit`. `next` is where the
+  // following page starts, when there is one.
+  struct CouponsPage {
+    std::vector<CouponBalance> coupons;
+    std::optional<std::uint64_t> next;
+  };
+  static Result<CouponsPage> coupons_of(const View& view, std::string_view customer_id,
+                                        std::uint64_t from = 0, std::size_t limit = 1000);
 
  private:
   Status apply_coupon(const eventstore::RecordedEvent& event, Rows& rows);

@@ -50,26 +50,36 @@ Checked<ViewQuery> purchases(const Clock& clock, const Request& request, const s
   });
 }
 
-Response balances(const Clock& clock, const CouponCodes& codes, const std::string& id,
-                  const View& view) {
-  auto points = projections::Balances::points(view, id);
-  if (!points) return to_response(from_error(points.error()));
-  if (!*points) return to_response(Problem{"customer_not_found", "no such customer"});
-  auto mine = projections::Balances::coupons_of(view, id);
-  if (!mine) return to_response(from_error(mine.error()));
-  Json coupons = Json::array();
-  const auto now = clock.now();
-  for (const auto& c : *mine) {
-    auto code = codes.open(c.coupon_id, c.code_event_id, c.sealed_code);
-    if (!code) return to_response(from_error(code.error()));
-    coupons.push_back({{"coupon_code", *code},
-                       {"kind", c.kind},
-                       {"balance", c.shown_balance(now)},
-                       {"coupon_status", c.status_at(now)}});
-  }
-  return success({{"points", **points},
+// Points, and a page of the customer's coupons (they grow: paged like every list).
+Checked<ViewQuery> balances(const Clock& clock, const CouponCodes& codes, const Request& request,
+                            const std::string& id) {
+  auto from = query_page_start(request);
+  if (!from) return tl::unexpected(from.error());
+  auto limit = query_limit(request);
+  if (!limit) return tl::unexpected(limit.error());
+  return ViewQuery(
+      [&clock, &codes, id, from = from->value_or(0), limit = *limit](const View& view) {
+        auto points = projections::Balances::points(view, id);
+        if (!points) return to_response(from_error(points.error()));
+        if (!*points) return to_response(Problem{"customer_not_found", "no such customer"});
+        auto page = projections::Balances::coupons_of(view, id, from, limit);
+        if (!page) return to_response(from_error(page.error()));
+        Json coupons = Json::array();
+        const auto now = clock.now();
+        for (const auto& c : page->coupons) {
+          auto code = codes.open(c.coupon_id, c.code_event_id, c.sealed_code);
+          if (!code) return to_response(from_error(code.error()));
+          coupons.push_back({{"coupon_code", *code},
+                             {"kind", c.kind},
+                             {"balance", c.shown_balance(now)},
+                             {"coupon_status", c.status_at(now)}});
+        }
+        Json body{{"points", **points},
                   {"coupons", std::move(coupons)},
-                  {"as_of_position", view.position().value}});
+                  {"as_of_position", view.position().value}};
+        if (page->next) body["next"] = *page->next;
+        return success(std::move(body));
+      });
 }
 
 }  // namespace
@@ -95,9 +105,8 @@ void add_membership_query_routes(Router& router, ApiContext& ctx, const Membersh
   add("/api/v1/customers/{id}/purchases", deps.history,
       [&clock](const Request& r, const std::string& id) { return purchases(clock, r, id); });
   add("/api/v1/customers/{id}/balances", deps.balances,
-      [&clock, &codes](const Request&, const std::string& id) -> Checked<ViewQuery> {
-        return ViewQuery(
-            [&clock, &codes, id](const View& v) { return balances(clock, codes, id, v); });
+      [&clock, &codes](const Request& r, const std::string& id) {
+        return balances(clock, codes, r, id);
       });
 }
 

@@ -175,6 +175,21 @@ def test_points_purchases_and_roles():
     expect(b, 200)
     check(b.json["points"] == 50 and b.json["coupons"] == [
         {"coupon_code": code, "kind": "balance", "balance": 300, "coupon_status": "active"}], b)
+    # A customer's coupons grow: paged like every list, in the order they were issued.
+    more = post("/api/v1/coupons", {"coupon_code": uid("MORE"), "kind": "balance",
+                                    "face_value": 5, "customer_id": cid, "expires_at": FAR},
+                ctx.F.admin)
+    at = "min_position=%d" % more.json["position"]
+    page = ctx.F.get("/api/v1/customers/%s/balances?limit=1&%s" % (cid, at), me)
+    check([c["coupon_code"] for c in page.json["coupons"]] == [code] and "next" in page.json,
+          page)
+    for name in ("from", "cursor"):
+        rest = ctx.F.get("/api/v1/customers/%s/balances?limit=1&%s=%s" %
+                         (cid, name, page.json["next"]), me)
+        check(len(rest.json["coupons"]) == 1 and rest.json["coupons"][0]["balance"] == 5 and
+              "next" not in rest.json and rest.json["points"] == 50, (name, rest))
+    expect(ctx.F.get("/api/v1/customers/%s/balances?limit=1001" % cid, me), 400, "invalid_field",
+           "limit")
     # block_purchases (admin), idempotent.
     blocked = cpost(cid, "block_purchases", {})
     expect(blocked, 200)

@@ -98,13 +98,24 @@ TEST_CASE("a customer's coupons are the ones issued to them, in the order they w
   f.coupon("c3", issued(CouponKind::balance, 30, "C99"));
   f.coupon("c4", issued(CouponKind::balance, 40));
   f.coupon("a2", issued(CouponKind::exchange, 20, "C9"));  // an id before c1's, issued after
-  auto mine = Balances::coupons_of(f.view(), "C9").value();
+  auto mine = Balances::coupons_of(f.view(), "C9").value().coupons;
   REQUIRE(mine.size() == 2);
   CHECK(mine[0].coupon_id == "c1");
   CHECK(mine[1].coupon_id == "a2");
   CHECK(mine[1].kind == "exchange");
-  CHECK(Balances::coupons_of(f.view(), "C99").value().size() == 1);
-  CHECK(Balances::coupons_of(f.view(), "C").value().empty());
+  CHECK(Balances::coupons_of(f.view(), "C99").value().coupons.size() == 1);
+  CHECK(Balances::coupons_of(f.view(), "C").value().coupons.empty());
+  // Paged: a page ends where the next one starts, and the last has no next.
+  f.coupon("b5", issued(CouponKind::balance, 50, "C9"));
+  auto first = Balances::coupons_of(f.view(), "C9", 0, 2).value();
+  REQUIRE(first.coupons.size() == 2);
+  CHECK(first.coupons[1].coupon_id == "a2");
+  REQUIRE(first.next);
+  auto second = Balances::coupons_of(f.view(), "C9", *first.next, 2).value();
+  REQUIRE(second.coupons.size() == 1);
+  CHECK(second.coupons[0].coupon_id == "b5");
+  CHECK_FALSE(second.next);
+  CHECK_FALSE(Balances::coupons_of(f.view(), "C9", 0, 3).value().next);
 }
 
 TEST_CASE("a rebuild of balances gives identical rows and answers") {
@@ -139,8 +150,8 @@ TEST_CASE("subject.erased removes the customer's points and coupon list; the cou
   f.coupon("c2", issued(CouponKind::exchange, 20, "C9"));
   f.customer("C9", SubjectErased{"customer:C9", "asked", kT0});
   CHECK_FALSE(Balances::points(f.view(), "C9").value());
-  CHECK(Balances::coupons_of(f.view(), "C9").value().empty());
-  CHECK(Balances::coupons_of(f.view(), "C99").value().size() == 1);
+  CHECK(Balances::coupons_of(f.view(), "C9").value().coupons.empty());
+  CHECK(Balances::coupons_of(f.view(), "C99").value().coupons.size() == 1);
   CHECK(coupon_of(f, "c1").balance == 10);
   for (const auto& [key, value] : f.rows()) CHECK(key.find("/C9/") == std::string::npos);
   const auto before = f.rows();
