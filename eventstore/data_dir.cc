@@ -63,9 +63,12 @@ Status check_or_create(const fs::path& dir, bool create) {
   std::stringstream text;
   text << in.rdbuf();
   if (text.str() == kFormatLine) return {};
-  if (text.str().rfind("tally data dir", 0) == 0)
+  if (text.str().rfind("tally data dir", 0) == 0) {
+    std::string found = text.str();
+    while (!found.empty() && (found.back() == '\n' || found.back() == '\r')) found.pop_back();
     return fail(Code::incompatible_format,
-                dir.string() + " has a data dir format this build cannot read: " + text.str());
+                dir.string() + " has a data dir format this build cannot read: " + found);
+  }
   return fail(Code::not_a_data_dir, format.string() + " is not a tally FORMAT file");
 }
 

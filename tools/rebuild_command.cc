@@ -114,7 +114,7 @@ void add_rebuild_command(CLI::App& app) {
       "Rebuild read models from the log into a fresh copy, then switch to it (server stopped)");
   cmd->add_option("--data-dir", s->data_dir, "the tally data dir")->required();
   cmd->add_option("names", s->names, "read models to rebuild (e.g. schedules)");
-  cmd->add_flag("--all", s->all, "rebuild every read model");
+  cmd->add_flag("--all", s->all, "rebuild every read model")->excludes(cmd->get_option("names"));
   cmd->callback([s] {
     const int code = run(*s);
     if (code != 0) std::exit(code);

@@ -5,10 +5,14 @@
 #include <arpa/inet.h>
 #include <fmt/format.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <cstdio>
+#include <cstring>
 #include <optional>
 
 #include "api/keys/api_keys.h"
@@ -93,6 +97,35 @@ bool split_listen(const std::string& listen, std::string& host, std::uint16_t& p
   if (!p) return false;
   port = *p;
   return true;
+}
+
+// Whether HOST:PORT can be bound, tried before the data dir is touched: a port in use would
+// otherwise fail the start after a fresh data dir and its admin key were made. Another process
+// may still take it before the real bind, which then says so. Empty when it can.
+std::string try_bind(const std::string& host, std::uint16_t port) {
+  sockaddr_storage address{};
+  socklen_t size = 0;
+  auto* v4 = reinterpret_cast<sockaddr_in*>(&address);
+  auto* v6 = reinterpret_cast<sockaddr_in6*>(&address);
+  if (::inet_pton(AF_INET, host.c_str(), &v4->sin_addr) == 1) {
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons(port);
+    size = sizeof *v4;
+  } else if (::inet_pton(AF_INET6, host.c_str(), &v6->sin6_addr) == 1) {
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons(port);
+    size = sizeof *v6;
+  } else {
+    return "not an IP address";
+  }
+  const int fd = ::socket(address.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return std::strerror(errno);
+  const int on = 1;  // as the server's acceptor does
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+  const bool bound = ::bind(fd, reinterpret_cast<const sockaddr*>(&address), size) == 0;
+  const std::string why = bound ? "" : std::strerror(errno);
+  ::close(fd);
+  return why;
 }
 
 // The host as a URL names it: an IPv6 address in brackets.
@@ -183,6 +216,8 @@ int run(const Settings& s) {
         "--listen must be HOST:PORT (e.g. 127.0.0.1:8080, [::1]:8080 or localhost:8080, "
         "a name that resolves here), not " +
         s.listen);
+  if (auto taken = try_bind(server_options.host, server_options.port); !taken.empty())
+    return refuse("cannot listen on " + s.listen + ": " + taken);
   server_options.io_threads = s.io_threads;
   server_options.max_connections = s.max_connections;
   server_options.log_requests = !s.quiet;

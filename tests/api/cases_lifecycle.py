@@ -227,6 +227,17 @@ def test_data_dir_refusals_and_admin_key_file():
             p = subprocess.run([ctx.TALLY, "serve", "--data-dir", fresh, "--listen", listen],
                                capture_output=True, timeout=20)
             check(p.returncode != 0 and b"HOST:PORT" in p.stderr, (listen, p))
+        # A port in use is found before the data dir (and an admin key nobody hears of) is made.
+        taken = socket.socket()
+        try:
+            taken.bind(("127.0.0.1", 0))
+            taken.listen()
+            p = subprocess.run([ctx.TALLY, "serve", "--data-dir", fresh, "--listen",
+                                "127.0.0.1:%d" % taken.getsockname()[1]], capture_output=True,
+                               timeout=20)
+            check(p.returncode == 2 and b"Address already in use" in p.stderr, p)
+        finally:
+            taken.close()
         check(not os.path.exists(fresh), "a refused start made a data dir")
         # A name is resolved before the data dir is opened (/etc/hosts: no network asked).
         p = subprocess.Popen([ctx.TALLY, "serve", "--data-dir", os.path.join(root, "named"),

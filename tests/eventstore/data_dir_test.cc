@@ -57,7 +57,11 @@ TEST_CASE("a data dir of another format version is refused") {
   TempDir dir;
   std::filesystem::create_directory(dir.data());
   write_file(dir.data() / "FORMAT", "tally data dir, format 99\n");
-  CHECK(open_code(dir.data()) == Code::incompatible_format);
+  auto log = Log::open(dir.data());
+  REQUIRE_FALSE(log);
+  CHECK(log.error().code == Code::incompatible_format);
+  // The format found, as one line: the message ends the line the tool prints.
+  CHECK(log.error().message.ends_with("cannot read: tally data dir, format 99"));
 }
 
 TEST_CASE("a data dir already open is refused, and free again once closed") {

@@ -33,6 +33,7 @@ expect 0 "api_keys: rebuilt up to position 3000" "$tally" rebuild --data-dir "$s
 expect 2 "no read model named nosuch; known: schedules" \
   "$tally" rebuild --data-dir "$scratch/data" nosuch
 expect 2 "name a read model or pass --all" "$tally" rebuild --data-dir "$scratch/data"
+expect 2 "names excludes --all" "$tally" rebuild --data-dir "$scratch/data" --all schedules
 expect 2 "no tally data dir" "$tally" rebuild --data-dir "$scratch/missing" --all
 [ -e "$scratch/missing" ] && { echo "FAIL: rebuild created a data dir"; failures=$((failures + 1)); }
 
