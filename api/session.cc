@@ -95,20 +95,32 @@ class BeastSession final : public Session, public std::enable_shared_from_this<B
   }
 
   void on_read_error(beast::error_code ec) {
-    if (ec == http::error::body_limit) {
-      // Answer, then close: the rest of the body is read and dropped, not parsed.
-      keep_alive_ = false;
-      linger_ = true;
-      Request request;
-      request.method = std::string(parser_->get().method_string());
-      request.route = "unmatched";
-      request.correlation_id = new_correlation_id();
-      started_ = Clock::now();
-      return write(std::move(request),
-                   to_response(Problem{"payload_too_large", "the body is over 1 MiB"}));
-    }
-    // end_of_stream, timeout, reset, a malformed request: nothing sensible to answer.
+    if (ec == http::error::body_limit)
+      return refuse(Problem{"payload_too_large", "the body is over 1 MiB"});
+    if (ec == http::error::header_limit)
+      return refuse(
+          Problem{"invalid_field", "the request line and headers are over 16 KiB", "headers"});
+    // A request that is not HTTP as RFC 9112 writes it (a Content-Length of "abc", both
+    // Content-Length and chunked): said so, rather than a close the client cannot read.
+    if (ec.category() == http::make_error_code(http::error::bad_method).category() &&
+        ec != http::error::end_of_stream && ec != http::error::partial_message)
+      return refuse(
+          Problem{"invalid_field", "a malformed HTTP request: " + ec.message(), "request"});
+    // end_of_stream, timeout, reset, a client gone mid-request: nothing to answer.
     close();
+  }
+
+  // Answers a request that could not be read whole, then closes: what is left of it is read
+  // and dropped, not parsed (a lingering close, so the client reads the answer).
+  void refuse(const Problem& problem) {
+    keep_alive_ = false;
+    linger_ = true;
+    Request request;
+    request.method = std::string(parser_->get().method_string());
+    request.route = "unmatched";
+    request.correlation_id = new_correlation_id();
+    started_ = Clock::now();
+    write(std::move(request), to_response(problem));
   }
 
   void on_body(beast::error_code ec) {

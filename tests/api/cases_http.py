@@ -183,6 +183,40 @@ def test_413_404_405():
     expect(ctx.F.get("/healthz"), 200)
 
 
+def test_malformed_requests_get_400_not_a_bare_close():
+    def raw(head):
+        s = socket.create_connection(("127.0.0.1", ctx.F.server.port), timeout=10)
+        try:
+            s.sendall(head)
+            got = b""
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    return got
+                got += chunk
+        except ConnectionResetError:
+            return got
+        finally:
+            s.close()
+
+    post = b"POST /api/v1/admin/keys HTTP/1.1\r\nHost: x\r\n"
+    for head, field in [
+            (post + b"Content-Length: abc\r\n\r\n", b"request"),
+            (post + b"Content-Length: -1\r\n\r\n", b"request"),
+            (post + b"Content-Length: 99999999999999999999\r\n\r\n", b"request"),
+            (post + b"Content-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+             b"request"),
+            (b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 200000 + b"\r\n\r\n",
+             b"headers"),
+            (b"GET /" + b"a" * 100000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", b"headers")]:
+        answer = raw(head)
+        check(answer.startswith(b"HTTP/1.1 400"), (head[:80], answer[:200]))
+        check(b'"code":"invalid_field"' in answer and b'"field":"' + field + b'"' in answer,
+              answer[:400])
+        check(b"Connection: close" in answer, answer[:400])
+    expect(ctx.F.get("/healthz"), 200)
+
+
 def test_expect_100_continue_is_answered_before_the_body():
     body = json.dumps({"role": "auditor", "pad": "x" * 2000}).encode()
     c = socket.create_connection(("127.0.0.1", ctx.F.server.port), timeout=5)
