@@ -78,14 +78,15 @@ DataDirLock::~DataDirLock() {
   if (fd_ >= 0) ::close(fd_);  // closing drops the flock
 }
 
-Result<DataDirLock> DataDirLock::acquire(const fs::path& dir, bool create) {
-  if (auto ok = check_or_create(dir, create); !ok) return tl::unexpected(ok.error());
+Result<DataDirLock> DataDirLock::acquire(const fs::path& dir, bool create, bool shared) {
+  if (auto ok = check_or_create(dir, create && !shared); !ok) return tl::unexpected(ok.error());
   const fs::path lock = dir / kLockFile;
-  const int fd = ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  const int fd = shared ? ::open(lock.c_str(), O_RDONLY | O_CLOEXEC)
+                        : ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) return os_error("cannot open", lock);
   // flock locks belong to the open file description, so a second open in this same process
   // is refused too, not only another process.
-  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+  if (::flock(fd, (shared ? LOCK_SH : LOCK_EX) | LOCK_NB) != 0) {
     const int err = errno;
     ::close(fd);
     if (err == EWOULDBLOCK)

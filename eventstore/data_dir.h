@@ -19,7 +19,10 @@ class DataDirLock {
   // Makes `dir` a data dir if it is missing or empty (when `create` is set; else that is
   // Code::not_found), checks its FORMAT otherwise, and takes its lock: Code::not_a_data_dir,
   // Code::incompatible_format, Code::data_dir_locked, Code::io_error.
-  static Result<DataDirLock> acquire(const std::filesystem::path& dir, bool create);
+  // `shared`: a reader's lock, held beside other readers' (never beside a writer's); nothing
+  // in the dir is written.
+  static Result<DataDirLock> acquire(const std::filesystem::path& dir, bool create,
+                                     bool shared = false);
 
  private:
   explicit DataDirLock(int fd) : fd_(fd) {}

@@ -77,6 +77,12 @@ class InfoLog final : public rocksdb::Logger {
   std::size_t written_ = 0;
 };
 
+class Discard final : public rocksdb::Logger {
+ public:
+  using rocksdb::Logger::Logv;
+  void Logv(const char*, va_list) override {}
+};
+
 }  // namespace
 
 std::shared_ptr<rocksdb::Logger> open_info_log(const std::filesystem::path& dir,
@@ -84,6 +90,10 @@ std::shared_ptr<rocksdb::Logger> open_info_log(const std::filesystem::path& dir,
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);  // RocksDB reports a dir it cannot use itself
   return std::make_shared<InfoLog>(dir / "LOG", max_bytes);
+}
+
+std::shared_ptr<rocksdb::Logger> discarding_info_log() {
+  return std::make_shared<Discard>();
 }
 
 }  // namespace tally::eventstore::rocks

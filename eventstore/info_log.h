@@ -16,5 +16,7 @@ namespace tally::eventstore::rocks {
 // file moves to LOG.old again each time it passes `max_bytes`, so two are kept at most.
 std::shared_ptr<rocksdb::Logger> open_info_log(const std::filesystem::path& dir,
                                                std::size_t max_bytes = 16 << 20);
+// Drops every line: for a database opened read-only, whose dir is left as it was.
+std::shared_ptr<rocksdb::Logger> discarding_info_log();
 
 }  // namespace tally::eventstore::rocks

@@ -47,12 +47,13 @@ KeyStore::~KeyStore() {
   for (auto& [subject, key] : impl_->cache) OPENSSL_cleanse(key.bytes.data(), key.bytes.size());
 }
 
-Result<std::unique_ptr<KeyStore>> KeyStore::open(const std::filesystem::path& dir) {
+Result<std::unique_ptr<KeyStore>> KeyStore::open(const std::filesystem::path& dir, bool read_only) {
   rocksdb::DBOptions options;
   options.max_background_jobs = 1;
   // A recycled write-ahead log would keep old key bytes in a live file.
   options.recycle_log_file_num = 0;
-  auto db = rocks::Database::open(dir, options, {{"subject_keys", rocks::point_lookup_family()}});
+  auto db = rocks::Database::open(dir, options, {{"subject_keys", rocks::point_lookup_family()}},
+                                  rocksdb::ColumnFamilyOptions(), read_only);
   if (!db) return tl::unexpected(db.error());
   auto impl = std::make_unique<Impl>();
   impl->database = std::move(*db);

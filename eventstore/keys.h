@@ -17,7 +17,9 @@ namespace tally::eventstore {
 
 class KeyStore {
  public:
-  static Result<std::unique_ptr<KeyStore>> open(const std::filesystem::path& dir);
+  // `read_only`: as it is (it must exist); every change fails.
+  static Result<std::unique_ptr<KeyStore>> open(const std::filesystem::path& dir,
+                                                bool read_only = false);
   ~KeyStore();
 
   // The subject's key, made and durably stored on first use. Code::subject_erased once the

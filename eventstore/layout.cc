@@ -29,7 +29,7 @@ class AscendingKeys final : public rocksdb::SliceTransform {
 
 }  // namespace
 
-Result<LogDatabase> open_log_database(const std::filesystem::path& data_dir) {
+Result<LogDatabase> open_log_database(const std::filesystem::path& data_dir, bool read_only) {
   rocksdb::DBOptions options;
   options.max_background_jobs = 2;  // the machines have two cores; the writer needs one
   // Events are written once and read in position order; larger memtables mean fewer,
@@ -46,7 +46,8 @@ Result<LogDatabase> open_log_database(const std::filesystem::path& data_dir) {
                                   {{"events", events},
                                    {"streams", streams},
                                    {"outcomes", rocks::point_lookup_family()},
-                                   {"outcome_ages", outcome_ages}});
+                                   {"outcome_ages", outcome_ages}},
+                                  rocksdb::ColumnFamilyOptions(), read_only);
   if (!db) return tl::unexpected(db.error());
   Families families{(*db)->family(0), (*db)->family(1), (*db)->family(2), (*db)->family(3)};
   return LogDatabase{std::move(*db), families};

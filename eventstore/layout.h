@@ -14,7 +14,7 @@ struct LogDatabase {
   Families families;
 };
 
-// Opens (creating if missing) the log database of the data dir `data_dir`.
-Result<LogDatabase> open_log_database(const std::filesystem::path& data_dir);
+// Opens (creating if missing, unless `read_only`) the log database of the data dir `data_dir`.
+Result<LogDatabase> open_log_database(const std::filesystem::path& data_dir, bool read_only);
 
 }  // namespace tally::eventstore

@@ -100,15 +100,15 @@ struct Log::Parts {
 };
 
 Result<std::unique_ptr<Log>> Log::open(const std::filesystem::path& dir, LogOptions options) {
-  auto lock = DataDirLock::acquire(dir, options.create_if_missing);
+  auto lock = DataDirLock::acquire(dir, options.create_if_missing, options.read_only);
   if (!lock) return tl::unexpected(lock.error());
   if (auto ok = check_databases(dir); !ok) return tl::unexpected(ok.error());
-  auto log = open_log_database(dir);
+  auto log = open_log_database(dir, options.read_only);
   if (!log) return tl::unexpected(log.error());
   auto tip = recover_tip(*log);
   if (!tip) return tl::unexpected(tip.error());
   if (auto ok = check_keys(dir, *tip); !ok) return tl::unexpected(ok.error());
-  auto keys = KeyStore::open(dir / "keys");
+  auto keys = KeyStore::open(dir / "keys", options.read_only);
   if (!keys) return tl::unexpected(keys.error());
   const Clock* clock = options.clock ? options.clock : &kSystemClock;
   auto parts = std::make_unique<Parts>(

@@ -112,6 +112,9 @@ struct LogOptions {
   // Told once, on the committer's thread, when a write or sync fails and the log stops taking
   // appends (fail-stop): the one moment an operator must hear of, whatever else is logged.
   std::function<void(const Error&)> on_failure = {};
+  // Opens the databases as they are and writes nothing in the data dir (tools that only
+  // inspect: verify): beside other readers, never beside a writer; appends fail.
+  bool read_only = false;
 };
 
 struct LogStats {

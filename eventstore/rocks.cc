@@ -27,21 +27,25 @@ Status check(const rocksdb::Status& s, std::string_view what) {
   return tl::unexpected(to_error(s, what));
 }
 
-Result<std::unique_ptr<Database>> Database::open(
-    const std::filesystem::path& path, const rocksdb::DBOptions& options,
-    std::vector<ColumnFamily> families, const rocksdb::ColumnFamilyOptions& default_family) {
+Result<std::unique_ptr<Database>> Database::open(const std::filesystem::path& path,
+                                                 const rocksdb::DBOptions& options,
+                                                 std::vector<ColumnFamily> families,
+                                                 const rocksdb::ColumnFamilyOptions& default_family,
+                                                 bool read_only) {
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, default_family);
   for (auto& f : families) descriptors.emplace_back(f.name, f.options);
   rocksdb::DBOptions db_options = options;
   db_options.create_if_missing = true;
   db_options.create_missing_column_families = true;
-  db_options.info_log = open_info_log(path);
+  db_options.info_log = read_only ? discarding_info_log() : open_info_log(path);
 
   std::unique_ptr<Database> out(new Database());
   rocksdb::DB* raw = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  auto s = rocksdb::DB::Open(db_options, path.string(), descriptors, &handles, &raw);
+  auto s = read_only ? rocksdb::DB::OpenForReadOnly(db_options, path.string(), descriptors,
+                                                    &handles, &raw)
+                     : rocksdb::DB::Open(db_options, path.string(), descriptors, &handles, &raw);
   if (!s.ok()) return tl::unexpected(to_error(s, "opening " + path.string()));
   out->db_.reset(raw);
   // handles[0] is the default family, which tally does not use; drop it now.

@@ -27,11 +27,13 @@ class Database {
 
   // Creates the database and the families if missing; RocksDB logs to DIR/LOG (info_log.h).
   // `default_family` configures RocksDB's default family, which only a store keeping all its
-  // keys there (the read models) uses.
+  // keys there (the read models) uses. `read_only`: opened as it is, nothing in DIR written
+  // (no info log either); it must exist.
   static Result<std::unique_ptr<Database>> open(
       const std::filesystem::path& path, const rocksdb::DBOptions& options,
       std::vector<ColumnFamily> families,
-      const rocksdb::ColumnFamilyOptions& default_family = rocksdb::ColumnFamilyOptions());
+      const rocksdb::ColumnFamilyOptions& default_family = rocksdb::ColumnFamilyOptions(),
+      bool read_only = false);
   ~Database();
 
   rocksdb::DB& db() { return *db_; }

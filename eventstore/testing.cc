@@ -11,7 +11,7 @@ namespace tally::eventstore::testing {
 
 Status rewrite_stored_event(const std::filesystem::path& data_dir, Position position,
                             const std::function<void(RecordedEvent&)>& edit) {
-  auto log = open_log_database(data_dir);
+  auto log = open_log_database(data_dir, false);
   if (!log) return tl::unexpected(log.error());
   auto& db = log->database->db();
   const std::string key = codec::position_key(position);
@@ -40,7 +40,7 @@ Status flush(LogDatabase& log) {
 }  // namespace
 
 Status flush_log(const std::filesystem::path& data_dir) {
-  auto log = open_log_database(data_dir);
+  auto log = open_log_database(data_dir, false);
   if (!log) return tl::unexpected(log.error());
   return flush(*log);
 }
@@ -48,7 +48,7 @@ Status flush_log(const std::filesystem::path& data_dir) {
 Status damage_family_file(const std::filesystem::path& data_dir, const std::string& family) {
   std::filesystem::path file;
   {
-    auto log = open_log_database(data_dir);
+    auto log = open_log_database(data_dir, false);
     if (!log) return tl::unexpected(log.error());
     if (auto ok = flush(*log); !ok) return ok;
     auto& db = log->database->db();

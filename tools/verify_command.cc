@@ -13,7 +13,8 @@ void add_verify_command(CLI::App& app) {
       "Check the log's hash chain and invariants, then its files' checksums. Exit 0 when "
       "intact; exit 1 when damaged, printing 'first bad position: N' on stderr (or, for damage "
       "outside the events, what is damaged); exit 2 when it cannot check. Run it with the "
-      "server stopped.");
+      "server stopped; it writes nothing in the data dir (a snapshot or a read-only mount "
+      "will do).");
   auto dir = std::make_shared<std::string>("./data");
   cmd->add_option("--data-dir", *dir, "the tally data dir")->capture_default_str();
   cmd->callback([dir] {
@@ -25,7 +26,10 @@ void add_verify_command(CLI::App& app) {
                  describe(error));
       std::exit(damaged ? 1 : 2);
     };
-    auto log = eventstore::Log::open(*dir, eventstore::LogOptions{.create_if_missing = false});
+    // Read-only: verify writes nothing in the dir, so it runs on a snapshot or a mount that
+    // cannot be written, and a second verify may run beside it.
+    auto log = eventstore::Log::open(
+        *dir, eventstore::LogOptions{.create_if_missing = false, .read_only = true});
     if (!log) stop("cannot open " + *dir + ": ", log.error());
     auto bad = (*log)->verify();
     if (!bad) stop("", bad.error());

@@ -138,4 +138,25 @@ TEST_CASE("a data dir whose first making stopped half way is made whole") {
   CHECK(open_code(dir.data()) == Code::ok);
 }
 
+TEST_CASE("a read-only open writes nothing, shares the dir with readers only, and appends fail") {
+  TempDir dir;
+  { REQUIRE(open_log(dir.data())->append(one_event("s-1"))); }
+  const LogOptions reader{.create_if_missing = false, .read_only = true};
+  auto first = Log::open(dir.data(), reader);
+  REQUIRE(first);
+  auto second = Log::open(dir.data(), reader);
+  REQUIRE(second);
+  CHECK((*second)->head() == Position(1));
+  CHECK((*second)->verify().value() == std::nullopt);
+  CHECK(open_code(dir.data()) == Code::data_dir_locked);  // no writer beside readers
+  auto appended = (*first)->append(one_event("s-2"));
+  CHECK_FALSE(appended);
+  first->reset();
+  second->reset();
+  CHECK(open_log(dir.data())->head() == Position(1));
+  // Nothing there: a reader makes nothing.
+  CHECK(Log::open(dir.path() / "none", reader).error().code == Code::not_found);
+  CHECK_FALSE(std::filesystem::exists(dir.path() / "none"));
+}
+
 }  // namespace tally::eventstore

@@ -16,8 +16,13 @@ void fill(const std::filesystem::path& dir, int events) {
     REQUIRE(log->append(one_event("s-" + std::to_string(i % 3), "payload-" + std::to_string(i))));
 }
 
+// As `tally verify` opens it: read-only.
+std::unique_ptr<Log> open_to_verify(const std::filesystem::path& dir) {
+  return open_log(dir, LogOptions{.create_if_missing = false, .read_only = true});
+}
+
 std::optional<Position> verify(const std::filesystem::path& dir) {
-  return open_log(dir)->verify().value();
+  return open_to_verify(dir)->verify().value();
 }
 
 // Fills a fresh log with `events`, edits the stored event at `position`, and verifies.
@@ -85,7 +90,7 @@ TEST_CASE("a disk that damaged the log's files is found: an event by its positio
     REQUIRE(testing::flush_log(dir.data()));  // 1..300 in a file of their own
     fill(dir.data(), 300);
     REQUIRE(testing::damage_family_file(dir.data(), "events"));  // 301..600's first block
-    auto log = open_log(dir.data());
+    auto log = open_to_verify(dir.data());
     const auto bad = log->verify();
     REQUIRE(bad);
     // Both files are level 0 and merged, so the scan stops before confirming any event: the
@@ -97,7 +102,7 @@ TEST_CASE("a disk that damaged the log's files is found: an event by its positio
     TempDir dir;
     fill(dir.data(), 300);
     REQUIRE(testing::damage_family_file(dir.data(), "streams"));
-    auto log = open_log(dir.data());
+    auto log = open_to_verify(dir.data());
     const auto bad = log->verify();
     REQUIRE_FALSE(bad);
     CHECK(bad.error().code == Code::corruption);
@@ -112,7 +117,7 @@ TEST_CASE("a disk that damaged the log's files is found: an event by its positio
       REQUIRE(log->append(r));
     }
     REQUIRE(testing::damage_family_file(dir.data(), "outcomes"));
-    auto log = open_log(dir.data());
+    auto log = open_to_verify(dir.data());
     const auto bad = log->verify();
     REQUIRE_FALSE(bad);
     CHECK(bad.error().code == Code::corruption);

@@ -37,7 +37,11 @@ expect 2 "names excludes --all" "$tally" rebuild --data-dir "$scratch/data" --al
 expect 2 "no tally data dir" "$tally" rebuild --data-dir "$scratch/missing" --all
 [ -e "$scratch/missing" ] && { echo "FAIL: rebuild created a data dir"; failures=$((failures + 1)); }
 
+listing() { (cd "$scratch/data" && find . -type f -exec stat -c '%n %s %Y' {} + | sort); }
+before=$(listing)
 expect 0 "log intact: positions 1..3000 verified" "$tally" verify --data-dir "$scratch/data"
+# verify writes nothing (no manifest, WAL or info log of its own): snapshots stay as they were.
+[ "$(listing)" = "$before" ] || { echo "FAIL: verify changed the data dir"; failures=$((failures + 1)); }
 expect 2 "cannot open" "$tally" verify --data-dir "$scratch/missing"
 
 # Usage errors exit 2 like every other refusal, and say what is wrong.
