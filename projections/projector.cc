@@ -277,25 +277,33 @@ void Projector::follow() {
       built = rebuilt_position_;
     }
     if (rebuilt) {
-      // The copy stopped where this one was a moment ago: bring it here, then serve it.
-      auto caught_up = apply_range(*rebuilt, built, at, [](Position) {});
-      if (!caught_up) {
-        rebuild_failed(caught_up.error());
+      // The copy stopped where this one was a moment ago (or further on, when this one had
+      // stopped behind it): bring it to the later of the two, then serve it.
+      const Position target = std::max(at, built);
+      auto caught_up = apply_range(*rebuilt, built, target, [](Position) {});
+      // Stopped half way: the copy is not at `target`, so it must not serve.
+      if (caught_up && *caught_up != target) return;
+      Status switched =
+          caught_up ? switch_to(*rebuilt, target) : Status(tl::unexpected(caught_up.error()));
+      if (!switched) {
+        rebuild_failed(switched.error());  // the serving copy is as it was
         continue;
       }
-      // Stopped half way: the copy is not at `at`, so it must not serve (it is rebuilt again).
-      if (*caught_up != at) return;
-      if (auto ok = switch_to(*rebuilt, at); !ok) {
-        if (!stalled(ok.error())) return;
-        live.reset();
-        continue;
-      }
+      at = target;
       checkpointed_ = at;
       live.reset();  // those were the old copy's rows
-      std::lock_guard lock(mutex_);
-      rebuilding_ = false;
-      rebuild_progress_.reset();
-      error_.reset();  // a copy that had stopped is replaced by one that serves
+      {
+        std::lock_guard lock(mutex_);
+        position_ = at;
+        rebuilding_ = false;
+        rebuild_progress_.reset();
+        error_.reset();  // a copy that had stopped is replaced by one that serves
+      }
+      advanced_.notify_all();
+    }
+    if (failed()) {  // the serving copy stopped: it waits for a rebuild to replace it
+      if (!await_rebuild()) return;
+      continue;
     }
     const Position head = log_.head();
     if (head > at) {
@@ -311,7 +319,10 @@ void Projector::follow() {
           },
           &*live);
       if (!reached) {
-        if (!stalled(reached.error())) return;
+        fail(reached.error());
+        // Rows are written before their positions are reported applied: the copy is
+        // consistent at the last one reported, where a rebuild takes over from.
+        at = position_.load();
         live.reset();  // rows the failed step changed but never wrote
         continue;
       }
@@ -328,8 +339,12 @@ void Projector::follow() {
   }
 }
 
-bool Projector::stalled(Error error) {
-  fail(std::move(error));
+bool Projector::failed() const {
+  std::lock_guard lock(mutex_);
+  return error_.has_value();
+}
+
+bool Projector::await_rebuild() {
   std::unique_lock lock(mutex_);
   while (!stopping_ && !rebuilt_) wanted_.wait_for(lock, std::chrono::milliseconds(100));
   return !stopping_;

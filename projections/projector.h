@@ -127,8 +127,9 @@ class Projector {
   void follow();
   void gather();           // lets commits gather before the next step, unless someone waits
   void fail(Error error);  // the serving copy stops
-  // After fail(): waits for a rebuilt copy to switch to (false: the projector is stopping).
-  bool stalled(Error error);
+  bool failed() const;     // the serving copy has stopped
+  // Waits for a rebuilt copy to switch to (false: the projector is stopping).
+  bool await_rebuild();
   void rebuild_failed(Error error);  // the copy being built is dropped; serving goes on
 
   std::string rows_prefix(std::uint64_t gen) const;

@@ -245,6 +245,61 @@ TEST_CASE("a rebuild brings a failed model back: it serves again and follows the
   CHECK(sum_of(projector.view().value()).value() == 6);
 }
 
+// Counter totals that refuse the event at one position while `refusing` is set.
+class RefusingAt final : public Projection {
+ public:
+  explicit RefusingAt(Position at) : at_(at) {}
+  std::string_view name() const override { return "counter_totals"; }
+  Status apply(const eventstore::RecordedEvent& event, Rows& rows) override {
+    if (refusing && event.position == at_) return tally::fail(Code::corruption, "refused");
+    return inner.apply(event, rows);
+  }
+  std::atomic<bool> refusing{true};
+
+ private:
+  const Position at_;
+  CounterTotals inner;
+};
+
+void wait_for_state(const Projector& p, std::string_view state) {
+  for (int i = 0; i < 250 && p.status().state != state; ++i) std::this_thread::sleep_for(20ms);
+}
+
+TEST_CASE(
+    "a model failed pages into a step stays failed through a failed rebuild, then comes back") {
+  TempDir dir;
+  auto log = open_log(dir.data());
+  auto store = open_store(dir);
+  append_increments(*log, 8);
+  RefusingAt totals(Position(6));
+  Projector projector(*log, *store, totals, /*events_per_batch=*/2);
+  REQUIRE(projector.start());
+  wait_for_state(projector, "failed");
+  REQUIRE(projector.status().state == "failed");
+  CHECK(projector.position() == Position(4));  // the pages before the refused one are written
+
+  // The cause is still there: the rebuild fails, and the copy stays failed, not stepping on.
+  REQUIRE(projector.rebuild());
+  for (int i = 0; i < 250 && projector.status().rebuild; ++i) std::this_thread::sleep_for(20ms);
+  append_increments(*log, 1);
+  std::this_thread::sleep_for(200ms);
+  auto status = projector.status();
+  CHECK(status.state == "failed");
+  CHECK(projector.position() == Position(4));
+
+  totals.refusing = false;  // fixed: a rebuild replaces the failed copy, built past where it was
+  REQUIRE(projector.rebuild());
+  wait_for_state(projector, "live");
+  status = projector.status();
+  CHECK(status.state == "live");
+  CHECK_FALSE(status.error);
+  CHECK(projector.wait_for(Position(9), 2s) == Position(9));
+  CHECK(sum_of(projector.view().value()).value() == 9);
+  append_increments(*log, 1);
+  CHECK(projector.wait_for(Position(10), 2s) == Position(10));
+  CHECK(sum_of(projector.view().value()).value() == 10);
+}
+
 TEST_CASE("rows built from a longer log are refused, and a rebuild makes them this log's") {
   TempDir dir;
   auto first = open_log(dir.data());
