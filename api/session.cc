@@ -56,7 +56,8 @@ class BeastSession final : public Session, public std::enable_shared_from_this<B
   void await_last_request() {
     grace_.expires_after(limits_.shutdown_grace);
     grace_.async_wait([self = shared_from_this()](beast::error_code ec) {
-      if (!ec && !self->busy_) self->close();
+      // A refused request lingering to be read is left to its own bound.
+      if (!ec && !self->busy_ && !self->linger_) self->close();
     });
   }
 
@@ -113,6 +114,7 @@ class BeastSession final : public Session, public std::enable_shared_from_this<B
   // Answers a request that could not be read whole, then closes: what is left of it is read
   // and dropped, not parsed (a lingering close, so the client reads the answer).
   void refuse(const Problem& problem) {
+    busy_ = true;  // shutdown lets the answer go out
     keep_alive_ = false;
     linger_ = true;
     Request request;

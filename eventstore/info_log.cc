@@ -65,6 +65,9 @@ class InfoLog final : public rocksdb::Logger {
       if (fd_ >= 0) ::close(fd_);
       start_file();
     }
+    // A file that could not be opened (no descriptors, no space) is tried again, without
+    // moving the last one aside.
+    if (fd_ < 0) fd_ = ::open(file_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
     if (fd_ < 0) return;
     // One write per line, its result ignored: a full disk loses lines, nothing else.
     if (const ssize_t w = ::write(fd_, data, size); w > 0) written_ += static_cast<std::size_t>(w);

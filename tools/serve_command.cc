@@ -53,6 +53,7 @@ struct Settings {
   std::size_t command_shards = 4;
   bool quiet = false;
   int header_timeout_ms = 15'000;
+  int shutdown_grace_ms = 250;
   int body_timeout_ms = 30'000;
   int write_timeout_ms = 30'000;
 };
@@ -62,7 +63,8 @@ int refuse(const std::string& message) {
   return 2;
 }
 
-// The first address `name` resolves to here (/etc/hosts first: "localhost" asks no server).
+// An address `name` resolves to here, IPv4 first (/etc/hosts first: "localhost" asks no
+// server): "localhost" lists ::1 first, and clients asking for 127.0.0.1 are the likelier.
 std::optional<std::string> resolve(const std::string& name) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
@@ -70,9 +72,15 @@ std::optional<std::string> resolve(const std::string& name) {
   hints.ai_flags = AI_ADDRCONFIG;
   addrinfo* found = nullptr;
   if (::getaddrinfo(name.c_str(), nullptr, &hints, &found) != 0 || !found) return std::nullopt;
+  const addrinfo* chosen = found;
+  for (const addrinfo* a = found; a; a = a->ai_next)
+    if (a->ai_family == AF_INET) {
+      chosen = a;
+      break;
+    }
   char text[INET6_ADDRSTRLEN] = {};
-  const int failed = ::getnameinfo(found->ai_addr, found->ai_addrlen, text, sizeof text, nullptr, 0,
-                                   NI_NUMERICHOST);
+  const int failed = ::getnameinfo(chosen->ai_addr, chosen->ai_addrlen, text, sizeof text, nullptr,
+                                   0, NI_NUMERICHOST);
   ::freeaddrinfo(found);
   if (failed != 0) return std::nullopt;
   return std::string(text);
@@ -222,6 +230,7 @@ int run(const Settings& s) {
   server_options.max_connections = s.max_connections;
   server_options.log_requests = !s.quiet;
   server_options.limits.header_timeout = std::chrono::milliseconds(s.header_timeout_ms);
+  server_options.limits.shutdown_grace = std::chrono::milliseconds(s.shutdown_grace_ms);
   server_options.limits.body_timeout = std::chrono::milliseconds(s.body_timeout_ms);
   server_options.limits.write_timeout = std::chrono::milliseconds(s.write_timeout_ms);
   auto jwt = load_jwt_keys(s);
@@ -394,10 +403,12 @@ void add_serve_command(CLI::App& app) {
   cmd->add_flag("--quiet", s->quiet, "no per-request log lines");
   // For benchmarks and tests only: the example counter domain's command endpoint.
   cmd->add_flag("--example-domain", s->example_domain)->group("");
-  // For tests of the timeouts (slow clients, stalled readers) without waiting 15-30 s.
+  // For tests of the timeouts (slow clients, stalled readers) without waiting 15-30 s, and of
+  // the shutdown grace on a loaded machine.
   for (auto [flag, value] : {std::pair{"--header-timeout-ms", &s->header_timeout_ms},
                              std::pair{"--body-timeout-ms", &s->body_timeout_ms},
-                             std::pair{"--write-timeout-ms", &s->write_timeout_ms}})
+                             std::pair{"--write-timeout-ms", &s->write_timeout_ms},
+                             std::pair{"--shutdown-grace-ms", &s->shutdown_grace_ms}})
     cmd->add_option(flag, *value)->check(CLI::Range(1, 3'600'000))->group("");
   cmd->callback([s] {
     const int code = run(*s);

@@ -12,7 +12,8 @@ namespace {
 Response readiness(const ApiContext& ctx) {
   Json lagging = Json::array();
   Json failed = Json::array();
-  if (ctx.log_failed()) failed.push_back("log");
+  const bool log_failed = ctx.log_failed();
+  if (log_failed) failed.push_back("log");
   for (const auto* p : ctx.projectors) {
     const auto status = p->status();
     if (status.state == "failed")
@@ -23,9 +24,13 @@ Response readiness(const ApiContext& ctx) {
   if (failed.empty() && lagging.empty()) return success({{"ready", true}});
   // The cause (it may name files) is in the failed requests' log lines and, for a read model,
   // in GET /api/v1/admin/projections: this path answers without auth.
-  Problem p{"not_ready", failed.empty() ? "read models are still catching up"
-                                        : "stopped after a failed write or read; restart the "
-                                          "server once the cause (in its log) is fixed"};
+  Problem p{"not_ready",
+            failed.empty() ? "read models are still catching up"
+            : log_failed
+                ? "the log takes no appends after a failed write; restart the server once its "
+                  "cause (in its log) is fixed"
+                : "a read model stopped after a failed write or read; once its cause (in the "
+                  "server's log) is fixed, POST /api/v1/admin/projections/{name}/rebuild"};
   if (!failed.empty()) p.extra["failed"] = std::move(failed);
   if (!lagging.empty()) p.extra["catching_up"] = std::move(lagging);
   return to_response(p);

@@ -148,7 +148,10 @@ def test_shutdown_answers_every_request_sent_on_an_open_connection():
     an open connection is answered (the last with Connection: close), none meets a bare close."""
     root = scratch_dir()
     try:
-        s = Server(ctx.TALLY, os.path.join(root, "data"), "--example-domain", "--quiet").start()
+        # A grace longer than the default: 16 client threads share one interpreter, and one
+        # gap between an answer and the next request must not outlast it on a loaded machine.
+        s = Server(ctx.TALLY, os.path.join(root, "data"), "--example-domain", "--quiet",
+                   "--shutdown-grace-ms", "2000").start()
         key = s.admin_key()
         cut, closed, answered, lock = [], [], [0], threading.Lock()
         headers = {"Authorization": "Bearer " + key, "Content-Type": "application/json"}
