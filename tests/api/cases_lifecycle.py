@@ -94,6 +94,18 @@ def test_connections_past_the_cap_get_503_and_are_closed():
         shutil.rmtree(root, ignore_errors=True)
 
 
+def stop_under_load(server, clients):
+    """Starts the client threads, SIGTERMs the server a second later, waits for the clients to
+    end, and returns the server's exit code."""
+    for t in clients:
+        t.start()
+    time.sleep(1.0)
+    code = server.stop()
+    for t in clients:
+        t.join(timeout=20)
+    return code
+
+
 def test_graceful_shutdown_loses_no_acknowledged_command():
     root = scratch_dir()
     data = os.path.join(root, "data")
@@ -117,13 +129,7 @@ def test_graceful_shutdown_loses_no_acknowledged_command():
                     errors.append(r)
                 i += 1
 
-        threads = [threading.Thread(target=client, args=(n,)) for n in range(8)]
-        for t in threads:
-            t.start()
-        time.sleep(1.0)
-        code = s.stop()
-        for t in threads:
-            t.join(timeout=10)
+        code = stop_under_load(s, [threading.Thread(target=client, args=(n,)) for n in range(8)])
         check(code == 0, "exit code %s: %s" % (code, s.stderr_tail()))
         check(len(acked) > 20 and not errors, (len(acked), errors[:3]))
         s2 = Server(ctx.TALLY, data, "--example-domain").start()
@@ -177,13 +183,8 @@ def test_shutdown_answers_every_request_sent_on_an_open_connection():
                     closed.append(n)
                     return
 
-        threads = [threading.Thread(target=client, args=(n, c)) for n, c in enumerate(conns)]
-        for t in threads:
-            t.start()
-        time.sleep(1.0)
-        code = s.stop()
-        for t in threads:
-            t.join(timeout=20)
+        code = stop_under_load(
+            s, [threading.Thread(target=client, args=(n, c)) for n, c in enumerate(conns)])
         check(code == 0, "exit code %s: %s" % (code, s.stderr_tail()))
         check(answered[0] > 20, answered)
         check(not cut, "requests cut without an answer: %s" % cut[:5])

@@ -99,13 +99,16 @@ TEST_CASE("a log or key store missing from a data dir in use is refused, never m
   }
   const auto moved = dir.path() / "moved";
   fs::create_directory(moved);
-
-  SUBCASE("the log missing, or emptied (a volume not mounted)") {
-    fs::rename(dir.data() / "log", moved / "log");
+  const auto refused_saying = [&](std::string_view says) {
     auto log = Log::open(dir.data());
     REQUIRE_FALSE(log);
     CHECK(log.error().code == Code::corruption);
-    CHECK(log.error().message.find("log is never made anew") != std::string::npos);
+    CHECK(log.error().message.find(says) != std::string::npos);
+  };
+
+  SUBCASE("the log missing, or emptied (a volume not mounted)") {
+    fs::rename(dir.data() / "log", moved / "log");
+    refused_saying("log is never made anew");
     CHECK_FALSE(fs::exists(dir.data() / "log"));
     fs::create_directory(dir.data() / "log");
     CHECK(open_code(dir.data()) == Code::corruption);
@@ -113,10 +116,7 @@ TEST_CASE("a log or key store missing from a data dir in use is refused, never m
   }
   SUBCASE("the key store missing while the log holds events") {
     fs::rename(dir.data() / "keys", moved / "keys");
-    auto log = Log::open(dir.data());
-    REQUIRE_FALSE(log);
-    CHECK(log.error().code == Code::corruption);
-    CHECK(log.error().message.find("keys") != std::string::npos);
+    refused_saying("keys are never made anew");
     CHECK_FALSE(fs::exists(dir.data() / "keys"));
     // Put back, the dir opens with its events.
     fs::rename(moved / "keys", dir.data() / "keys");

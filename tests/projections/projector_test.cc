@@ -184,15 +184,20 @@ TEST_CASE("an event the model cannot read stops it with the position, not a cras
   CHECK(projector.position() < Position(3));  // the event's batch was not written
 }
 
-// Counter totals that refuse one position while `refusing` is set.
+// Counter totals that refuse the event at one position while `refusing` is set.
 class RefusingTotals final : public Projection {
  public:
+  explicit RefusingTotals(Position at = Position(2), bool refusing_now = false)
+      : refusing(refusing_now), at_(at) {}
   std::string_view name() const override { return "counter_totals"; }
   Status apply(const eventstore::RecordedEvent& event, Rows& rows) override {
-    if (refusing && event.position == Position(2)) return tally::fail(Code::corruption, "refused");
+    if (refusing && event.position == at_) return tally::fail(Code::corruption, "refused");
     return inner.apply(event, rows);
   }
-  std::atomic<bool> refusing{false};
+  std::atomic<bool> refusing;
+
+ private:
+  const Position at_;
   CounterTotals inner;
 };
 
@@ -221,46 +226,6 @@ TEST_CASE("a failed rebuild leaves the serving copy live, and waits still wait")
   CHECK(sum_of(projector.view().value()).value() == 6);
 }
 
-TEST_CASE("a rebuild brings a failed model back: it serves again and follows the log") {
-  TempDir dir;
-  auto log = open_log(dir.data());
-  auto store = open_store(dir);
-  append_increments(*log, 5);
-  RefusingTotals totals;
-  totals.refusing = true;
-  Projector projector(*log, *store, totals);
-  REQUIRE(projector.start());
-  projector.wait_for(Position(5), 2s);
-  REQUIRE(projector.status().state == "failed");
-  totals.refusing = false;  // the cause is fixed (a damaged row, say): rebuild from the log
-  REQUIRE(projector.rebuild());
-  for (int i = 0; i < 250 && projector.status().state != "live"; ++i)
-    std::this_thread::sleep_for(20ms);
-  auto status = projector.status();
-  CHECK(status.position == Position(5));
-  CHECK(status.state == "live");
-  CHECK_FALSE(status.error);
-  append_increments(*log, 1);
-  CHECK(projector.wait_for(Position(6), 2s) == Position(6));
-  CHECK(sum_of(projector.view().value()).value() == 6);
-}
-
-// Counter totals that refuse the event at one position while `refusing` is set.
-class RefusingAt final : public Projection {
- public:
-  explicit RefusingAt(Position at) : at_(at) {}
-  std::string_view name() const override { return "counter_totals"; }
-  Status apply(const eventstore::RecordedEvent& event, Rows& rows) override {
-    if (refusing && event.position == at_) return tally::fail(Code::corruption, "refused");
-    return inner.apply(event, rows);
-  }
-  std::atomic<bool> refusing{true};
-
- private:
-  const Position at_;
-  CounterTotals inner;
-};
-
 void wait_for_state(const Projector& p, std::string_view state) {
   for (int i = 0; i < 250 && p.status().state != state; ++i) std::this_thread::sleep_for(20ms);
 }
@@ -271,7 +236,7 @@ TEST_CASE(
   auto log = open_log(dir.data());
   auto store = open_store(dir);
   append_increments(*log, 8);
-  RefusingAt totals(Position(6));
+  RefusingTotals totals(Position(6), /*refusing_now=*/true);
   Projector projector(*log, *store, totals, /*events_per_batch=*/2);
   REQUIRE(projector.start());
   wait_for_state(projector, "failed");
