@@ -140,7 +140,11 @@ class BeastSession final : public Session, public std::enable_shared_from_this<B
         given && given->size() <= 64 && !given->empty() ? *given : new_correlation_id();
     if (!parse_target(message.target(), request)) {
       request.route = "unmatched";
-      return write(std::move(request), to_response(Problem{"not_found", "bad request target"}));
+      return write(std::move(request),
+                   to_response(Problem{"invalid_field",
+                                       "the request target is not a path and query with "
+                                       "well-formed percent-encoding",
+                                       "target"}));
     }
     auto shared = std::make_shared<Request>(std::move(request));
     exchange_.handle(*shared, [self = shared_from_this(), shared](Response response) {

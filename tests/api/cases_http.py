@@ -215,6 +215,12 @@ def test_malformed_requests_get_400_not_a_bare_close():
               answer[:400])
         check(b"Connection: close" in answer, answer[:400])
     expect(ctx.F.get("/healthz"), 200)
+    # A target that does not decode: malformed, not an unknown path.
+    for target in ("/api/v1/schedules?limit=%ZZ", "/api/v1/customers/%ZZ/status", "*"):
+        answer = raw(b"GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" %
+                     target.encode())
+        check(answer.startswith(b"HTTP/1.1 400") and b'"field":"target"' in answer,
+              (target, answer[:300]))
 
 
 def test_expect_100_continue_is_answered_before_the_body():
