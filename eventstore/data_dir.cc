@@ -57,7 +57,9 @@ Status check_or_create(const fs::path& dir, bool create) {
     if (fs::is_empty(dir, ec)) return write_format(dir);
     return fail(Code::not_a_data_dir, dir.string() +
                                           " is not empty and has no FORMAT file: it is not a "
-                                          "tally data dir; refusing to touch it");
+                                          "tally data dir; refusing to touch it (for a new "
+                                          "one, name an empty or missing dir, e.g. one under "
+                                          "it)");
   }
   std::ifstream in(format);
   std::stringstream text;
