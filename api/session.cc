@@ -132,8 +132,13 @@ class BeastSession final : public Session, public std::enable_shared_from_this<B
     keep_alive_ = message.keep_alive();
     Request request;
     request.method = std::string(message.method_string());
-    for (const auto& field : message)
-      request.headers[std::string(field.name_string())] = std::string(field.value());
+    // A field given twice is one comma-separated list (RFC 9110, 5.3), never the last alone:
+    // two Authorization headers make one that no scheme reads (401), not the second one's key.
+    for (const auto& field : message) {
+      auto [at, fresh] =
+          request.headers.try_emplace(std::string(field.name_string()), std::string(field.value()));
+      if (!fresh) at->second.append(", ").append(field.value());
+    }
     request.body = std::move(message.body());
     const std::string* given = request.header("X-Correlation-Id");
     request.correlation_id =

@@ -215,6 +215,11 @@ def test_malformed_requests_get_400_not_a_bare_close():
               answer[:400])
         check(b"Connection: close" in answer, answer[:400])
     expect(ctx.F.get("/healthz"), 200)
+    # Two Authorization headers are one list no scheme reads: refused, not the last one's key.
+    twice = raw(b"GET /api/v1/log HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                b"Authorization: Bearer nonsense\r\nAuthorization: Bearer %s\r\n\r\n" %
+                ctx.F.admin.encode())
+    check(twice.startswith(b"HTTP/1.1 401") and b'"code":"unauthorized"' in twice, twice[:300])
     # A target that does not decode: malformed, not an unknown path.
     for target in ("/api/v1/schedules?limit=%ZZ", "/api/v1/customers/%ZZ/status", "*"):
         answer = raw(b"GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" %
