@@ -149,7 +149,7 @@ Result<AppendResult> Log::append(AppendRequest request) {
 }
 
 Result<std::optional<StoredOutcome>> Log::find_outcome(std::string_view key) const {
-  return parts_->writer->find_outcome(key);
+  return noticed(parts_->writer->find_outcome(key));
 }
 
 Result<std::size_t> Log::prune_idempotency() {
@@ -164,6 +164,11 @@ Result<std::vector<RecordedEvent>> Log::read_all(Position from, std::size_t max)
 }
 
 Status Log::read_page(Position from, std::size_t max, std::vector<RecordedEvent>& page) const {
+  return noticed(read_stored_page(from, max, page));
+}
+
+Status Log::read_stored_page(Position from, std::size_t max,
+                             std::vector<RecordedEvent>& page) const {
   if (from.value == 0) from = Position(1);
   const Position head = this->head();
   const std::size_t wanted =
@@ -194,6 +199,12 @@ Status Log::read_page(Position from, std::size_t max, std::vector<RecordedEvent>
 
 Result<std::vector<RecordedEvent>> Log::read_stream(std::string_view stream, StreamVersion from,
                                                     std::size_t max) const {
+  return noticed(read_stored_stream(stream, from, max));
+}
+
+Result<std::vector<RecordedEvent>> Log::read_stored_stream(std::string_view stream,
+                                                           StreamVersion from,
+                                                           std::size_t max) const {
   std::vector<RecordedEvent> out;
   const Position head = this->head();
   std::string upper_key(stream);
@@ -232,6 +243,10 @@ Position Log::head() const {
 }
 
 Result<StreamVersion> Log::stream_version(std::string_view stream) const {
+  return noticed(stored_stream_version(stream));
+}
+
+Result<StreamVersion> Log::stored_stream_version(std::string_view stream) const {
   const Position head = this->head();
   const std::string prefix = codec::stream_prefix(stream);
   std::unique_ptr<rocksdb::Iterator> it(
@@ -261,6 +276,10 @@ KeyStore& Log::keys() {
 
 LogStats Log::stats() const {
   return parts_->writer->stats();
+}
+
+void Log::tell_damage(const Error& error) const {
+  if (parts_->options.on_damage) parts_->options.on_damage(error);
 }
 
 std::optional<Error> Log::failure() const {

@@ -112,6 +112,9 @@ struct LogOptions {
   // Told once, on the committer's thread, when a write or sync fails and the log stops taking
   // appends (fail-stop): the one moment an operator must hear of, whatever else is logged.
   std::function<void(const Error&)> on_failure = {};
+  // Told, on the reading thread, each time a read finds stored bytes damaged (Code::corruption):
+  // such reads fail, the rest are answered, and only this (and `tally verify`) says so.
+  std::function<void(const Error&)> on_damage = {};
   // Opens the databases as they are and writes nothing in the data dir (tools that only
   // inspect: verify): beside other readers, never beside a writer; appends fail.
   bool read_only = false;
@@ -183,6 +186,18 @@ class Log final : public Reader {
 
  private:
   explicit Log(std::unique_ptr<Parts> parts);
+  // The reads as stored; the public ones pass their damage to LogOptions::on_damage.
+  Status read_stored_page(Position from, std::size_t max, std::vector<RecordedEvent>& page) const;
+  Result<std::vector<RecordedEvent>> read_stored_stream(std::string_view stream, StreamVersion from,
+                                                        std::size_t max) const;
+  Result<StreamVersion> stored_stream_version(std::string_view stream) const;
+  template <class R>
+  R noticed(R result) const {
+    if (!result && result.error().code == Code::corruption) tell_damage(result.error());
+    return result;
+  }
+  void tell_damage(const Error& error) const;
+
   std::unique_ptr<Parts> parts_;
 };
 

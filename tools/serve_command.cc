@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <cstring>
 #include <optional>
@@ -252,6 +253,14 @@ int run(const Settings& s) {
     say_error(
         "the log takes no more appends after a failed write; restart once its cause is "
         "fixed: " +
+        describe(error));
+  };
+  auto damage_told = std::make_shared<std::atomic<bool>>(false);
+  log_options.on_damage = [damage_told](const Error& error) {
+    if (damage_told->exchange(true)) return;  // once: every read of the damage would repeat it
+    say_error(
+        "a read found the log damaged; reads that reach the damage fail (500), the rest are "
+        "answered; stop the server and run tally verify to find where: " +
         describe(error));
   };
   auto log = eventstore::Log::open(s.data_dir, log_options);

@@ -98,6 +98,23 @@ TEST_CASE("a disk that damaged the log's files is found: an event by its positio
     REQUIRE(*bad);
     CHECK(**bad <= Position(301));
   }
+  SUBCASE("a read that meets the damage fails, and the log tells of it") {
+    TempDir dir;
+    fill(dir.data(), 300);
+    REQUIRE(testing::flush_log(dir.data()));
+    fill(dir.data(), 300);
+    REQUIRE(testing::damage_family_file(dir.data(), "events"));
+    std::vector<Error> told;
+    auto log =
+        open_log(dir.data(), LogOptions{.on_damage = [&](const Error& e) { told.push_back(e); }});
+    auto read = log->read_all(Position(301), 10);
+    REQUIRE_FALSE(read);
+    CHECK(read.error().code == Code::corruption);
+    REQUIRE(told.size() == 1);
+    CHECK(told[0].code == Code::corruption);
+    CHECK_FALSE(log->read_stream("s-1", StreamVersion(101), 5));  // 101 is at 302, in the block
+    CHECK(told.size() == 2);
+  }
   SUBCASE("damage to the stream index is corruption, not a bad event") {
     TempDir dir;
     fill(dir.data(), 300);
