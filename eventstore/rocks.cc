@@ -9,7 +9,9 @@ namespace tally::eventstore::rocks {
 
 Error to_error(const rocksdb::Status& s, std::string_view what) {
   Code code = Code::internal;
-  if (s.IsCorruption())
+  // A file the database names but the disk does not have (a lost MANIFEST or table) is
+  // damage too; a database that is not there at all is InvalidArgument, not this.
+  if (s.IsCorruption() || s.IsPathNotFound())
     code = Code::corruption;
   else if (s.IsIOError() || s.IsNoSpace())
     code = Code::io_error;

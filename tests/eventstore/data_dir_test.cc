@@ -90,6 +90,14 @@ TEST_CASE("damaged database files give a clear error, never a crash or a reset")
   CHECK(std::filesystem::exists(dir.data() / "log" / "CURRENT"));
 }
 
+TEST_CASE("a file the log names but the disk lost is damage, not an I/O error") {
+  TempDir dir;
+  { REQUIRE(open_log(dir.data())->append(one_event("s-1"))); }
+  for (const auto& f : std::filesystem::directory_iterator(dir.data() / "log"))
+    if (f.path().filename().string().starts_with("MANIFEST-")) std::filesystem::remove(f.path());
+  CHECK(open_code(dir.data()) == Code::corruption);
+}
+
 TEST_CASE("a log or key store missing from a data dir in use is refused, never made anew") {
   namespace fs = std::filesystem;
   TempDir dir;
