@@ -26,6 +26,15 @@ namespace http = beast::http;
 namespace net = boost::asio;
 using Clock = std::chrono::steady_clock;
 
+// Request fields tally reads one value from: given twice, the request is refused, not read as
+// the last one (two Authorization headers are not the second one's key).
+bool holds_one_value(std::string_view name) {
+  for (std::string_view one :
+       {"Authorization", "Idempotency-Key", "X-Correlation-Id", "Last-Event-ID"})
+    if (beast::iequals(name, one)) return true;
+  return false;
+}
+
 class BeastSession final : public Session, public std::enable_shared_from_this<BeastSession> {
  public:
   BeastSession(net::ip::tcp::socket socket, Exchange& exchange, const SessionLimits& limits)
@@ -132,17 +141,26 @@ class BeastSession final : public Session, public std::enable_shared_from_this<B
     keep_alive_ = message.keep_alive();
     Request request;
     request.method = std::string(message.method_string());
-    // A field given twice is one comma-separated list (RFC 9110, 5.3), never the last alone:
-    // two Authorization headers make one that no scheme reads (401), not the second one's key.
+    // A field given twice is one comma-separated list (RFC 9110, 5.3), never the last alone;
+    // for a field that holds one value (a key, an id) that is malformed: refused below.
+    std::string twice;
     for (const auto& field : message) {
       auto [at, fresh] =
           request.headers.try_emplace(std::string(field.name_string()), std::string(field.value()));
-      if (!fresh) at->second.append(", ").append(field.value());
+      if (fresh) continue;
+      at->second.append(", ").append(field.value());
+      if (holds_one_value(at->first)) twice = at->first;
     }
     request.body = std::move(message.body());
-    const std::string* given = request.header("X-Correlation-Id");
+    const std::string* given = twice.empty() ? request.header("X-Correlation-Id") : nullptr;
     request.correlation_id =
         given && given->size() <= 64 && !given->empty() ? *given : new_correlation_id();
+    if (!twice.empty()) {
+      request.route = "unmatched";
+      return write(
+          std::move(request),
+          to_response(Problem{"invalid_field", twice + " is given more than once", twice}));
+    }
     if (!parse_target(message.target(), request)) {
       request.route = "unmatched";
       return write(std::move(request),

@@ -85,6 +85,8 @@ Result<DataDirLock> DataDirLock::acquire(const fs::path& dir, bool create, bool 
   const fs::path lock = dir / kLockFile;
   const int fd = shared ? ::open(lock.c_str(), O_RDONLY | O_CLOEXEC)
                         : ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  // A copy without LOCK (backups often leave such files out) has no writer to exclude.
+  if (fd < 0 && shared && errno == ENOENT) return DataDirLock(-1);
   if (fd < 0) return os_error("cannot open", lock);
   // flock locks belong to the open file description, so a second open in this same process
   // is refused too, not only another process.

@@ -9,9 +9,7 @@ namespace tally::eventstore::rocks {
 
 Error to_error(const rocksdb::Status& s, std::string_view what) {
   Code code = Code::internal;
-  // A file the database names but the disk does not have (a lost MANIFEST or table) is
-  // damage too; a database that is not there at all is InvalidArgument, not this.
-  if (s.IsCorruption() || s.IsPathNotFound())
+  if (s.IsCorruption())
     code = Code::corruption;
   else if (s.IsIOError() || s.IsNoSpace())
     code = Code::io_error;
@@ -38,7 +36,7 @@ Result<std::unique_ptr<Database>> Database::open(const std::filesystem::path& pa
   descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, default_family);
   for (auto& f : families) descriptors.emplace_back(f.name, f.options);
   rocksdb::DBOptions db_options = options;
-  db_options.create_if_missing = true;
+  db_options.create_if_missing = !read_only;
   db_options.create_missing_column_families = true;
   db_options.info_log = read_only ? discarding_info_log() : open_info_log(path);
 
@@ -48,7 +46,13 @@ Result<std::unique_ptr<Database>> Database::open(const std::filesystem::path& pa
   auto s = read_only ? rocksdb::DB::OpenForReadOnly(db_options, path.string(), descriptors,
                                                     &handles, &raw)
                      : rocksdb::DB::Open(db_options, path.string(), descriptors, &handles, &raw);
-  if (!s.ok()) return tl::unexpected(to_error(s, "opening " + path.string()));
+  if (!s.ok()) {
+    auto error = to_error(s, "opening " + path.string());
+    // Opening, a file the database names but the disk lost (a MANIFEST, a table) is damage,
+    // not an I/O error. (A database not there at all is NotFound or made, never this.)
+    if (s.IsPathNotFound()) error.code = Code::corruption;
+    return tl::unexpected(error);
+  }
   out->db_.reset(raw);
   // handles[0] is the default family, which tally does not use; drop it now.
   out->db_->DestroyColumnFamilyHandle(handles[0]);

@@ -391,9 +391,11 @@ Status Projector::build(std::uint64_t gen, const std::function<void(const Progre
   const bool following = follower_.joinable();
   Position at(0);
   for (;;) {
-    // Following: chase the serving copy, which hands over once this one is close behind.
-    const Position target = following ? position_.load() : log_.head();
-    if (target.value <= at.value + (following ? events_per_batch_ : 0)) break;
+    // Following: chase the serving copy, which hands over once this one is close behind. A
+    // serving copy that failed stands still: go to the head then, and meet its cause here.
+    const bool chase = following && !failed();
+    const Position target = chase ? position_.load() : log_.head();
+    if (target.value <= at.value + (chase ? events_per_batch_ : 0)) break;
     auto reached = apply_range(gen, at, target, [&](Position p) {
       const double seconds =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

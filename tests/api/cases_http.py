@@ -215,11 +215,15 @@ def test_malformed_requests_get_400_not_a_bare_close():
               answer[:400])
         check(b"Connection: close" in answer, answer[:400])
     expect(ctx.F.get("/healthz"), 200)
-    # Two Authorization headers are one list no scheme reads: refused, not the last one's key.
-    twice = raw(b"GET /api/v1/log HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
-                b"Authorization: Bearer nonsense\r\nAuthorization: Bearer %s\r\n\r\n" %
-                ctx.F.admin.encode())
-    check(twice.startswith(b"HTTP/1.1 401") and b'"code":"unauthorized"' in twice, twice[:300])
+    # A field that holds one value, given twice, is refused, never read as the last one (two
+    # Authorization headers are not the second one's key, two Idempotency-Keys not a third).
+    for name, value in ((b"Authorization", b"Bearer " + ctx.F.admin.encode()),
+                        (b"Idempotency-Key", b"k1"), (b"X-Correlation-Id", b"c1")):
+        twice = raw(b"GET /api/v1/log HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                    b"Authorization: Bearer %s\r\n%s: nonsense\r\n%s: %s\r\n\r\n" %
+                    (ctx.F.admin.encode(), name, name, value))
+        check(twice.startswith(b"HTTP/1.1 400") and b'"field":"' + name + b'"' in twice,
+              (name, twice[:300]))
     # A target that does not decode: malformed, not an unknown path.
     for target in ("/api/v1/schedules?limit=%ZZ", "/api/v1/customers/%ZZ/status", "*"):
         answer = raw(b"GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" %

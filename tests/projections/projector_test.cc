@@ -243,9 +243,14 @@ TEST_CASE(
   REQUIRE(projector.status().state == "failed");
   CHECK(projector.position() == Position(4));  // the pages before the refused one are written
 
-  // The cause is still there: the rebuild fails, and the copy stays failed, not stepping on.
+  // The cause is still there: the rebuild meets it too (it builds to the head, not to where
+  // the failed copy stands), nothing is switched, and the copy stays failed, not stepping on.
+  const auto writes_before = projector.writes();
   REQUIRE(projector.rebuild());
   for (int i = 0; i < 250 && projector.status().rebuild; ++i) std::this_thread::sleep_for(20ms);
+  CHECK_FALSE(projector.status().rebuild);
+  CHECK(projector.writes() == writes_before);
+  CHECK(projector.status().state == "failed");
   append_increments(*log, 1);
   std::this_thread::sleep_for(200ms);
   auto status = projector.status();

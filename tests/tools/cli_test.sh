@@ -43,6 +43,11 @@ expect 0 "log intact: positions 1..3000 verified" "$tally" verify --data-dir "$s
 # verify writes nothing (no manifest, WAL or info log of its own): snapshots stay as they were.
 [ "$(listing)" = "$before" ] || { echo "FAIL: verify changed the data dir"; failures=$((failures + 1)); }
 expect 2 "cannot open" "$tally" verify --data-dir "$scratch/missing"
+# A copy made without the LOCK file (backups often leave it out) is checked all the same.
+mv "$scratch/data/LOCK" "$scratch/LOCK.away"
+expect 0 "log intact: positions 1..3000 verified" "$tally" verify --data-dir "$scratch/data"
+[ -e "$scratch/data/LOCK" ] && { echo "FAIL: verify made a LOCK"; failures=$((failures + 1)); }
+mv "$scratch/LOCK.away" "$scratch/data/LOCK"
 
 # Usage errors exit 2 like every other refusal, and say what is wrong.
 expect 2 "no command named nosuch" "$tally" nosuch
