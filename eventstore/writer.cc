@@ -130,6 +130,8 @@ void Writer::enqueue(Pending pending) {
     wake_committer = !now && committer_idle_;
   }
   // Outside the lock: an answer may take its time without holding up other appenders.
+  if (now && !*now && now->error().code == Code::corruption && options_.on_damage)
+    options_.on_damage(now->error());  // staging read a damaged stream head or outcome
   if (now) pending.done(std::move(*now));
   if (wake_committer) committer_wake_.notify_one();
 }

@@ -134,10 +134,22 @@ TEST_CASE("a disk that damaged the log's files is found: an event by its positio
       REQUIRE(log->append(r));
     }
     REQUIRE(testing::damage_family_file(dir.data(), "outcomes"));
-    auto log = open_to_verify(dir.data());
-    const auto bad = log->verify();
-    REQUIRE_FALSE(bad);
-    CHECK(bad.error().code == Code::corruption);
+    {
+      auto log = open_to_verify(dir.data());
+      const auto bad = log->verify();
+      REQUIRE_FALSE(bad);
+      CHECK(bad.error().code == Code::corruption);
+    }
+    // An append that reads the damaged record to stage itself fails, and is told of too.
+    std::vector<Error> told;
+    auto log =
+        open_log(dir.data(), LogOptions{.on_damage = [&](const Error& e) { told.push_back(e); }});
+    auto r = one_event("s-1");
+    r.idempotency = Idempotency{"S1/T1", "fp", "outcome"};
+    auto again = log->append(r);
+    REQUIRE_FALSE(again);
+    CHECK(again.error().code == Code::corruption);
+    CHECK(told.size() == 1);
   }
 }
 
