@@ -36,7 +36,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
   const std::size_t max_connections_;
   std::mutex mutex_;
   std::vector<std::weak_ptr<Session>> sessions_;  // expired ones pruned on each accept
-  bool stopping_ = false;                          // under mutex_
+  bool stopping_ = false;                         // under mutex_
 };
 
 }  // namespace tally::api

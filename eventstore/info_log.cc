@@ -19,7 +19,6 @@ class InfoLog final : public rocksdb::Logger {
  public:
   InfoLog(std::filesystem::path file, std::size_t max_bytes)
       : file_(std::move(file)), max_bytes_(max_bytes) {
-    std::lock_guard lock(mutex_);
     start_file();
   }
   ~InfoLog() override {

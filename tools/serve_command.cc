@@ -2,7 +2,6 @@
 // the process runner, the command buses and the api/ routes, then serves until SIGTERM,
 // SIGINT or SIGHUP (its terminal closed): stop accepting, finish requests in flight, end SSE
 // streams, close the log, exit 0.
-#include <arpa/inet.h>
 #include <fmt/format.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -64,74 +63,63 @@ int refuse(const std::string& message) {
   return 2;
 }
 
-// An address `name` resolves to here, IPv4 first (/etc/hosts first: "localhost" asks no
-// server): "localhost" lists ::1 first, and clients asking for 127.0.0.1 are the likelier.
-std::optional<std::string> resolve(const std::string& name) {
+// Where to listen: the address to bind, and the host as it is served and printed.
+struct ListenAddress {
+  std::string host;  // numeric
+  std::uint16_t port = 0;
+  sockaddr_storage socket{};
+  socklen_t size = 0;
+};
+
+// HOST:PORT ([…] around an IPv6 address). HOST may be a name, resolved now, before the data dir
+// is opened (/etc/hosts first: "localhost" asks no server), to its IPv4 address first:
+// "localhost" lists ::1 first, and clients asking for 127.0.0.1 are the likelier.
+std::optional<ListenAddress> parse_listen(const std::string& listen) {
+  const auto colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0) return std::nullopt;
+  std::string host = listen.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  const auto port = parse_number<std::uint16_t>(std::string_view(listen).substr(colon + 1));
+  if (!port) return std::nullopt;
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_ADDRCONFIG;
   addrinfo* found = nullptr;
-  if (::getaddrinfo(name.c_str(), nullptr, &hints, &found) != 0 || !found) return std::nullopt;
+  if (::getaddrinfo(host.c_str(), nullptr, &hints, &found) != 0 || !found) return std::nullopt;
   const addrinfo* chosen = found;
   for (const addrinfo* a = found; a; a = a->ai_next)
     if (a->ai_family == AF_INET) {
       chosen = a;
       break;
     }
-  char text[INET6_ADDRSTRLEN] = {};
+  ListenAddress out;
+  out.port = *port;
+  out.size = chosen->ai_addrlen;
+  std::memcpy(&out.socket, chosen->ai_addr, chosen->ai_addrlen);
+  if (chosen->ai_family == AF_INET)
+    reinterpret_cast<sockaddr_in*>(&out.socket)->sin_port = htons(*port);
+  else
+    reinterpret_cast<sockaddr_in6*>(&out.socket)->sin6_port = htons(*port);
+  char text[NI_MAXHOST] = {};
   const int failed = ::getnameinfo(chosen->ai_addr, chosen->ai_addrlen, text, sizeof text, nullptr,
                                    0, NI_NUMERICHOST);
   ::freeaddrinfo(found);
   if (failed != 0) return std::nullopt;
-  return std::string(text);
+  out.host = text;
+  return out;
 }
 
-// HOST:PORT ([…] around an IPv6 address), HOST a name resolved now, before the data dir is
-// opened, to the address it is served on.
-bool split_listen(const std::string& listen, std::string& host, std::uint16_t& port) {
-  const auto colon = listen.rfind(':');
-  if (colon == std::string::npos || colon == 0) return false;
-  host = listen.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
-    host = host.substr(1, host.size() - 2);
-  in6_addr address;
-  if (::inet_pton(AF_INET, host.c_str(), &address) != 1 &&
-      ::inet_pton(AF_INET6, host.c_str(), &address) != 1) {
-    auto resolved = resolve(host);
-    if (!resolved) return false;
-    host = *resolved;
-  }
-  const auto p = parse_number<std::uint16_t>(std::string_view(listen).substr(colon + 1));
-  if (!p) return false;
-  port = *p;
-  return true;
-}
-
-// Whether HOST:PORT can be bound, tried before the data dir is touched: a port in use would
+// Whether the address can be bound, tried before the data dir is touched: a port in use would
 // otherwise fail the start after a fresh data dir and its admin key were made. Another process
 // may still take it before the real bind, which then says so. Empty when it can.
-std::string try_bind(const std::string& host, std::uint16_t port) {
-  sockaddr_storage address{};
-  socklen_t size = 0;
-  auto* v4 = reinterpret_cast<sockaddr_in*>(&address);
-  auto* v6 = reinterpret_cast<sockaddr_in6*>(&address);
-  if (::inet_pton(AF_INET, host.c_str(), &v4->sin_addr) == 1) {
-    v4->sin_family = AF_INET;
-    v4->sin_port = htons(port);
-    size = sizeof *v4;
-  } else if (::inet_pton(AF_INET6, host.c_str(), &v6->sin6_addr) == 1) {
-    v6->sin6_family = AF_INET6;
-    v6->sin6_port = htons(port);
-    size = sizeof *v6;
-  } else {
-    return "not an IP address";
-  }
-  const int fd = ::socket(address.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+std::string try_bind(const ListenAddress& address) {
+  const int fd = ::socket(address.socket.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return std::strerror(errno);
   const int on = 1;  // as the server's acceptor does
   ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
-  const bool bound = ::bind(fd, reinterpret_cast<const sockaddr*>(&address), size) == 0;
+  const bool bound =
+      ::bind(fd, reinterpret_cast<const sockaddr*>(&address.socket), address.size) == 0;
   const std::string why = bound ? "" : std::strerror(errno);
   ::close(fd);
   return why;
@@ -180,11 +168,15 @@ Result<api::JwtKeys> load_jwt_keys(const Settings& s) {
   return jwt;
 }
 
-// What stopped while serving: said even under --quiet, without fmt (which throws once stderr
-// is gone), in one write so that it does not interleave with request lines.
-void say_error(const std::string& what) {
-  const std::string line = "tally serve: error: " + what + "\n";
+// A line on stderr while serving or draining: without fmt (which throws once stderr is gone,
+// as when a terminal closed), in one write so that it does not interleave with request lines.
+void say(const std::string& line) {
   std::fputs(line.c_str(), stderr);
+}
+
+// What stopped while serving: said even under --quiet.
+void say_error(const std::string& what) {
+  say("tally serve: error: " + what + "\n");
 }
 
 // A log last run under --test-clock may hold times ahead of this clock. recorded_at never goes
@@ -220,13 +212,16 @@ int run(const Settings& s) {
 
   if (!s.nats.empty()) return refuse("--nats is not supported by this build yet");
   api::ServerOptions server_options;
-  if (!split_listen(s.listen, server_options.host, server_options.port))
+  const auto listen = parse_listen(s.listen);
+  if (!listen)
     return refuse(
         "--listen must be HOST:PORT (e.g. 127.0.0.1:8080, [::1]:8080 or localhost:8080, "
         "a name that resolves here), not " +
         s.listen);
-  if (auto taken = try_bind(server_options.host, server_options.port); !taken.empty())
+  if (auto taken = try_bind(*listen); !taken.empty())
     return refuse("cannot listen on " + s.listen + ": " + taken);
+  server_options.host = listen->host;
+  server_options.port = listen->port;
   server_options.io_threads = s.io_threads;
   server_options.max_connections = s.max_connections;
   server_options.log_requests = !s.quiet;
@@ -365,7 +360,6 @@ int run(const Settings& s) {
   sigwait(&signals, &received);
   // Unlike fmt::print, which throws when stderr is gone (a closed terminal: the very case of
   // SIGHUP), these writes may fail without stopping the drain.
-  const auto say = [](const std::string& line) { std::fputs(line.c_str(), stderr); };
   say(fmt::format("tally serve: {} received, draining\n", received == SIGTERM  ? "SIGTERM"
                                                           : received == SIGINT ? "SIGINT"
                                                                                : "SIGHUP"));
