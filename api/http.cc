@@ -34,6 +34,30 @@ std::optional<std::string> decode(std::string_view text, bool plus_is_space) {
   return out;
 }
 
+// A target in absolute-form (`http://host:8080/path?q`, which RFC 9112 §3.2.2 says a server
+// must accept, as a proxy sends it) names the same resource as its origin-form; the authority
+// is not used, as Host is not. Empty when the target is neither form; `made` holds the
+// origin-form when it had to be made (`http://host?q` is `/?q`).
+std::optional<std::string_view> origin_form(std::string_view target, std::string& made) {
+  if (!target.empty() && target.front() == '/') return target;
+  const auto colon = target.find("://");
+  if (colon == std::string_view::npos) return std::nullopt;
+  const auto scheme = target.substr(0, colon);
+  const auto is = [&](std::string_view name) {
+    return std::equal(scheme.begin(), scheme.end(), name.begin(), name.end(), [](char a, char b) {
+      return std::tolower(static_cast<unsigned char>(a)) == b;
+    });
+  };
+  if (!is("http") && !is("https")) return std::nullopt;
+  const auto rest = target.substr(colon + 3);
+  const auto end = rest.find_first_of("/?#");
+  if (end == 0 || (end != std::string_view::npos && rest[end] == '#')) return std::nullopt;
+  if (end != std::string_view::npos && rest[end] == '/') return rest.substr(end);
+  made.push_back('/');  // empty until here
+  if (end != std::string_view::npos) made.append(rest.substr(end));
+  return made;
+}
+
 }  // namespace
 
 bool Caseless::operator()(std::string_view a, std::string_view b) const {
@@ -53,8 +77,11 @@ const std::string* Request::query_param(std::string_view name) const {
   return it == query.end() ? nullptr : &it->second;
 }
 
-bool parse_target(std::string_view target, Request& request) {
-  if (target.empty() || target.front() != '/') return false;
+bool parse_target(std::string_view given, Request& request) {
+  std::string made;
+  const auto form = origin_form(given, made);
+  if (!form) return false;
+  const std::string_view target = *form;
   const auto question = target.find('?');
   auto path = decode(target.substr(0, question), /*plus_is_space=*/false);
   if (!path) return false;

@@ -66,8 +66,9 @@ using Respond = std::function<void(Response)>;
 // fsync), but it answers exactly once.
 using Handler = std::function<void(Request&, Respond)>;
 
-// Splits "/api/v1/log?from=3&type=a%2Eb" into path and decoded query parameters. False for a
-// target that is not an origin-form path or has a bad percent escape.
+// Splits "/api/v1/log?from=3&type=a%2Eb" (or its absolute-form, "http://host/api/v1/log?…")
+// into path and decoded query parameters. False for a target in neither form or with a bad
+// percent escape.
 bool parse_target(std::string_view target, Request& request);
 
 // A handler that answers at once.

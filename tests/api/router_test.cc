@@ -124,7 +124,27 @@ TEST_CASE("query parameters are percent-decoded; a bad escape is refused") {
   Request bad;
   CHECK_FALSE(parse_target("/api/v1/log?x=%G1", bad));
   CHECK_FALSE(parse_target("/api/v1/log?x=%4", bad));
-  CHECK_FALSE(parse_target("http://host/api", bad));
+}
+
+TEST_CASE("a target in absolute-form names the same resource as its path and query") {
+  // RFC 9112 §3.2.2: a server must accept the absolute-form (what a proxy sends).
+  for (const auto* target :
+       {"http://127.0.0.1:8080/api/v1/log?from=3", "HTTPS://h/api/v1/log?from=3"}) {
+    Request request;
+    REQUIRE(parse_target(target, request));
+    CHECK(request.path == "/api/v1/log");
+    CHECK(*request.query_param("from") == "3");
+  }
+  Request empty_path;
+  REQUIRE(parse_target("http://h?from=4", empty_path));
+  CHECK(empty_path.path == "/");
+  CHECK(*empty_path.query_param("from") == "4");
+  Request root;
+  REQUIRE(parse_target("http://h:1", root));
+  CHECK(root.path == "/");
+  Request bad;
+  for (const auto* target : {"ftp://h/x", "http:///x", "http://h#f", "h/x", "*", "host:80", ""})
+    CHECK_FALSE(parse_target(target, bad));
 }
 
 TEST_CASE("every contract code maps to the status of api.md's table") {
