@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <vector>
+
 #include "core/numbers.h"
 
 namespace tally::api {
@@ -9,25 +12,69 @@ namespace {
 
 constexpr int kMaxDepth = 64;
 
-bool too_deep(std::string_view body) {
+struct Shape {
+  bool too_deep = false;
+  std::size_t keys = 0;  // strings followed by ':', which in valid JSON are the member names
+};
+
+Shape scan(std::string_view body) {
+  Shape shape;
   int depth = 0;
   bool in_string = false;
   for (std::size_t i = 0; i < body.size(); ++i) {
     const char c = body[i];
     if (in_string) {
-      if (c == '\\')
+      if (c == '\\') {
         ++i;
-      else if (c == '"')
+      } else if (c == '"') {
         in_string = false;
+        auto next = body.find_first_not_of(" \t\r\n", i + 1);
+        if (next != std::string_view::npos && body[next] == ':') ++shape.keys;
+      }
     } else if (c == '"') {
       in_string = true;
     } else if (c == '[' || c == '{') {
-      if (++depth > kMaxDepth) return true;
+      if (++depth > kMaxDepth) {
+        shape.too_deep = true;
+        return shape;
+      }
     } else if (c == ']' || c == '}') {
       --depth;
     }
   }
-  return false;
+  return shape;
+}
+
+std::size_t members(const Json& j) {
+  std::size_t n = j.is_object() ? j.size() : 0;
+  if (j.is_structured())
+    for (const auto& item : j) n += members(item);
+  return n;
+}
+
+// The first name an object of the body gives twice (the body is known to hold one).
+std::string repeated_name(std::string_view body) {
+  std::vector<std::vector<std::string>> names;  // per open object
+  std::string repeated;
+  [[maybe_unused]] const auto dropped = Json::parse(
+      body,
+      [&](int, Json::parse_event_t event, Json& parsed) {
+        if (event == Json::parse_event_t::object_start) {
+          names.emplace_back();
+        } else if (event == Json::parse_event_t::object_end) {
+          names.pop_back();
+        } else if (event == Json::parse_event_t::key && repeated.empty()) {
+          auto& seen = names.back();
+          auto name = parsed.get<std::string>();
+          if (std::find(seen.begin(), seen.end(), name) != seen.end())
+            repeated = std::move(name);
+          else
+            seen.push_back(std::move(name));
+        }
+        return true;
+      },
+      /*allow_exceptions=*/false);
+  return repeated;
 }
 
 const Json* present(const Json& body, std::string_view field) {
@@ -56,10 +103,17 @@ bool is_valid_id(std::string_view text) {
 }
 
 Checked<Json> parse_object(std::string_view body) {
-  if (too_deep(body)) return problem("invalid_json", "the body nests too deeply");
+  const auto shape = scan(body);
+  if (shape.too_deep) return problem("invalid_json", "the body nests too deeply");
   Json j = Json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) return problem("invalid_json", "the body is not valid JSON");
   if (!j.is_object()) return problem("invalid_json", "the body must be a JSON object");
+  // A parser keeps one of two same-named members (nlohmann/json the last, others the first),
+  // so a body that names one twice means different things to a proxy that checked it and to
+  // tally: refused, as I-JSON (RFC 7493) does.
+  if (members(j) != shape.keys)
+    return problem("invalid_json", fmt::format("the body gives \"{}\" more than once in one object",
+                                               repeated_name(body)));
   return j;
 }
 

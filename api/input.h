@@ -24,7 +24,7 @@ using Json = nlohmann::json;
 bool is_valid_id(std::string_view text);
 
 // The body as a JSON object. Nesting deeper than 64 is refused before parsing, so a hostile
-// body cannot exhaust the stack.
+// body cannot exhaust the stack; so is an object that names a member twice (invalid_json).
 Checked<Json> parse_object(std::string_view body);
 
 Checked<std::string> require_id(const Json& body, std::string_view field);

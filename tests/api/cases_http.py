@@ -121,6 +121,10 @@ def test_input_errors_have_their_exact_codes():
     expect(ctx.F.post(keys, "{not json", a), 400, "invalid_json")
     expect(ctx.F.post(keys, "[1,2]", a), 400, "invalid_json")
     expect(ctx.F.post(keys, "", a), 400, "invalid_json")
+    # A member given twice would be read as the last one: refused, not guessed.
+    twice = ctx.F.post(keys, '{"role":"auditor","role":"admin"}', a)
+    expect(twice, 400, "invalid_json")
+    check('"role"' in twice.json["message"], twice.json)
     expect(ctx.F.post(keys, {}, a), 400, "missing_field", "role")
     expect(ctx.F.post(keys, {"role": "pos"}, a), 400, "missing_field", "store_id")
     expect(ctx.F.post(keys, {"role": "customer"}, a), 400, "missing_field", "customer_id")
@@ -230,6 +234,11 @@ def test_malformed_requests_get_400_not_a_bare_close():
                      target.encode())
         check(answer.startswith(b"HTTP/1.1 400") and b'"field":"target"' in answer,
               (target, answer[:300]))
+    # The absolute-form a proxy sends names the same resource (RFC 9112 §3.2.2).
+    answer = raw(b"GET http://elsewhere.example:81/api/v1/log?limit=1 HTTP/1.1\r\n"
+                 b"Host: x\r\nConnection: close\r\nAuthorization: Bearer %s\r\n\r\n" %
+                 ctx.F.admin.encode())
+    check(answer.startswith(b"HTTP/1.1 200") and b'"status":"success"' in answer, answer[:300])
 
 
 def test_expect_100_continue_is_answered_before_the_body():

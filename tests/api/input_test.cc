@@ -39,6 +39,23 @@ TEST_CASE("a body nesting deeper than 64 is invalid_json, braces inside strings 
   CHECK(parse_object(in_string));
 }
 
+TEST_CASE("a member named twice in one object is invalid_json, naming it") {
+  // `{"amount":1,"amount":1000}` must not be 1 to a proxy that checked it and 1000 here.
+  for (std::string_view text : {R"({"amount":1,"amount":1000})", R"({"a":1, "b":{"c":1,"c" :2}})",
+                                R"({"a":[{"x\"y":1,"x\"y":2}]})"}) {
+    CAPTURE(text);
+    auto j = parse_object(text);
+    REQUIRE_FALSE(j);
+    check_problem(j.error(), "invalid_json", "");
+    CHECK(j.error().message.find("more than once") != std::string::npos);
+  }
+  CHECK(parse_object(R"({"amount":1,"amount":1})").error().message.find("\"amount\"") !=
+        std::string::npos);
+  // The same name in different objects, and names or colons inside values, are fine.
+  CHECK(parse_object(R"({"a":{"a":1},"b":[{"a":1},{"a":2}]})"));
+  CHECK(parse_object(R"({"a":"b\":c","c" : "x:y", "d":["e",":"]})"));
+}
+
 TEST_CASE("ids are 1-64 characters of A-Z a-z 0-9 _ -") {
   CHECK(is_valid_id("C9"));
   CHECK(is_valid_id("A-12"));
