@@ -67,6 +67,9 @@ struct ApiContext {
   Position head_at_start = {};             // /readyz: ready once every model reached it
   // /readyz: whether the log has stopped taking appends after a failed write (fail-stop).
   std::function<bool()> log_failed = [] { return false; };
+  // /readyz: whether a read found the log damaged (the server stays ready: it answers what
+  // it can read, and readiness would take it out of service for what it cannot).
+  std::function<bool()> log_damaged = [] { return false; };
   // Issues a key (POST /api/v1/admin/keys); blocking, so called on `waits`.
   std::function<Result<keys::IssuedKey>(const keys::KeySpec&, const Principal& by,
                                         const std::string& correlation_id)>

@@ -1,6 +1,7 @@
 #include "eventstore/log.h"
 
 #include <algorithm>
+#include <atomic>
 #include <future>
 
 #include "core/ids.h"
@@ -94,7 +95,8 @@ struct Log::Parts {
   std::unique_ptr<KeyStore> keys;
   const Clock* clock;
   LogOptions options;
-  std::unique_ptr<Writer> writer;  // last: stops first
+  std::shared_ptr<std::atomic<bool>> damage_seen;  // shared with the writer's on_damage
+  std::unique_ptr<Writer> writer;                  // last: stops first
 
   rocksdb::DB& db() const { return log.database->db(); }
 };
@@ -111,8 +113,13 @@ Result<std::unique_ptr<Log>> Log::open(const std::filesystem::path& dir, LogOpti
   auto keys = KeyStore::open(dir / "keys", options.read_only);
   if (!keys) return tl::unexpected(keys.error());
   const Clock* clock = options.clock ? options.clock : &kSystemClock;
-  auto parts = std::make_unique<Parts>(
-      Parts{std::move(*lock), std::move(*log), std::move(*keys), clock, options, nullptr});
+  auto damage_seen = std::make_shared<std::atomic<bool>>(false);
+  options.on_damage = [damage_seen, told = std::move(options.on_damage)](const Error& error) {
+    damage_seen->store(true, std::memory_order_relaxed);
+    if (told) told(error);
+  };
+  auto parts = std::make_unique<Parts>(Parts{std::move(*lock), std::move(*log), std::move(*keys),
+                                             clock, options, std::move(damage_seen), nullptr});
   parts->writer =
       std::make_unique<Writer>(parts->db(), parts->log.families, *clock, options, std::move(*tip));
   return std::unique_ptr<Log>(new Log(std::move(parts)));
@@ -279,7 +286,11 @@ LogStats Log::stats() const {
 }
 
 void Log::tell_damage(const Error& error) const {
-  if (parts_->options.on_damage) parts_->options.on_damage(error);
+  parts_->options.on_damage(error);
+}
+
+bool Log::damage_seen() const {
+  return parts_->damage_seen->load(std::memory_order_relaxed);
 }
 
 std::optional<Error> Log::failure() const {

@@ -181,6 +181,9 @@ class Log final : public Reader {
   // Set once a write or sync failed: from then on every append is refused (fail-stop) until
   // the log is opened again.
   std::optional<Error> failure() const;
+  // True once a read (or an append's staging) found stored bytes damaged since the log was
+  // opened: the log still answers what it can read, so only this says that some of it is lost.
+  bool damage_seen() const;
 
   struct Parts;  // RocksDB, writer, key store: private to eventstore/
 

@@ -9,6 +9,10 @@ void add_serve_metrics(api::Metrics& metrics, const eventstore::Log& log,
     const auto s = log.stats();
     w.family("tally_log_up", "gauge", "1 unless a failed write stopped the log taking appends");
     w.sample("tally_log_up", {}, log.failure() ? 0 : 1);
+    w.family("tally_log_damaged", "gauge",
+             "1 once a read found stored log bytes damaged (run tally verify with the server "
+             "stopped)");
+    w.sample("tally_log_damaged", {}, log.damage_seen() ? 1 : 0);
     w.family("tally_log_head_position", "gauge", "The last committed log position");
     w.sample("tally_log_head_position", {}, double(log.head().value));
     w.family("tally_log_batches_total", "counter", "Group commits (one write and fsync each)");

@@ -21,7 +21,14 @@ Response readiness(const ApiContext& ctx) {
     else if (status.position < ctx.head_at_start)
       lagging.push_back(status.name);
   }
-  if (failed.empty() && lagging.empty()) return success({{"ready", true}});
+  // Damage does not make the server unready (it still answers what it can read), but a probe
+  // is where an operator looks, so it is named there too.
+  Json damaged = ctx.log_damaged() ? Json::array({"log"}) : Json::array();
+  if (failed.empty() && lagging.empty()) {
+    Json body{{"ready", true}};
+    if (!damaged.empty()) body["damaged"] = std::move(damaged);
+    return success(std::move(body));
+  }
   // The cause (it may name files) is in the failed requests' log lines and, for a read model,
   // in GET /api/v1/admin/projections: this path answers without auth.
   Problem p{"not_ready",
@@ -29,10 +36,14 @@ Response readiness(const ApiContext& ctx) {
             : log_failed
                 ? "the log takes no appends after a failed write; restart the server once its "
                   "cause (in its log) is fixed"
+            : !damaged.empty()
+                ? "a read found the log damaged and read models that met it stopped; stop the "
+                  "server and run tally verify to find where"
                 : "a read model stopped after a failed write or read; once its cause (in the "
                   "server's log) is fixed, POST /api/v1/admin/projections/{name}/rebuild"};
   if (!failed.empty()) p.extra["failed"] = std::move(failed);
   if (!lagging.empty()) p.extra["catching_up"] = std::move(lagging);
+  if (!damaged.empty()) p.extra["damaged"] = std::move(damaged);
   return to_response(p);
 }
 

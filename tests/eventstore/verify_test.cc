@@ -107,9 +107,12 @@ TEST_CASE("a disk that damaged the log's files is found: an event by its positio
     std::vector<Error> told;
     auto log =
         open_log(dir.data(), LogOptions{.on_damage = [&](const Error& e) { told.push_back(e); }});
+    CHECK(log->read_all(Position(1), 10));
+    CHECK_FALSE(log->damage_seen());
     auto read = log->read_all(Position(301), 10);
     REQUIRE_FALSE(read);
     CHECK(read.error().code == Code::corruption);
+    CHECK(log->damage_seen());
     REQUIRE(told.size() == 1);
     CHECK(told[0].code == Code::corruption);
     CHECK_FALSE(log->read_stream("s-1", StreamVersion(101), 5));  // 101 is at 302, in the block
@@ -150,6 +153,7 @@ TEST_CASE("a disk that damaged the log's files is found: an event by its positio
     REQUIRE_FALSE(again);
     CHECK(again.error().code == Code::corruption);
     CHECK(told.size() == 1);
+    CHECK(log->damage_seen());
   }
 }
 
