@@ -12,6 +12,12 @@ namespace {
 
 // A destroyed key leaves this marker, so the subject reads as erased rather than unknown.
 constexpr std::string_view kErased = "";
+// Erasures not yet recorded, beside the keys: no subject name starts with a NUL byte.
+constexpr std::string_view kPendingPrefix{"\0pending-erasure/", 18};
+
+std::string pending_key(std::string_view subject) {
+  return std::string(kPendingPrefix).append(subject);
+}
 
 }  // namespace
 
@@ -81,7 +87,7 @@ Result<SubjectKey> KeyStore::get_or_create(std::string_view subject) {
   return key;
 }
 
-Status KeyStore::destroy(std::string_view subject) {
+Status KeyStore::destroy(std::string_view subject, std::string_view pending) {
   std::lock_guard lock(impl_->mutex);
   if (auto it = impl_->cache.find(std::string(subject)); it != impl_->cache.end()) {
     OPENSSL_cleanse(it->second.bytes.data(), it->second.bytes.size());
@@ -90,8 +96,10 @@ Status KeyStore::destroy(std::string_view subject) {
   rocksdb::DB& db = impl_->db();
   rocksdb::WriteOptions sync;
   sync.sync = true;
-  if (auto ok = rocks::check(db.Put(sync, impl_->family(), subject, kErased), "erasing a key"); !ok)
-    return ok;
+  rocksdb::WriteBatch batch;
+  batch.Put(impl_->family(), subject, kErased);
+  if (!pending.empty()) batch.Put(impl_->family(), pending_key(subject), pending);
+  if (auto ok = rocks::check(db.Write(sync, &batch), "erasing a key"); !ok) return ok;
   // The old value may sit in the memtable, the write-ahead log and table files. Flushing moves
   // the memtable out and retires the log that held it; compacting every level rewrites the
   // tables without the overwritten value, and the old files are deleted.
@@ -102,6 +110,24 @@ Status KeyStore::destroy(std::string_view subject) {
   compact.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
   return rocks::check(db.CompactRange(compact, impl_->family(), nullptr, nullptr),
                       "compacting keys");
+}
+
+Status KeyStore::settle_erasure(std::string_view subject) {
+  rocksdb::WriteOptions sync;
+  sync.sync = true;
+  return rocks::check(impl_->db().Delete(sync, impl_->family(), pending_key(subject)),
+                      "settling an erasure");
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> KeyStore::unsettled_erasures() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  std::unique_ptr<rocksdb::Iterator> it(
+      impl_->db().NewIterator(rocksdb::ReadOptions(), impl_->family()));
+  for (it->Seek(kPendingPrefix); it->Valid() && it->key().starts_with(kPendingPrefix); it->Next())
+    out.emplace_back(it->key().ToString().substr(kPendingPrefix.size()), it->value().ToString());
+  if (auto ok = rocks::check(it->status(), "listing unsettled erasures"); !ok)
+    return tl::unexpected(ok.error());
+  return out;
 }
 
 }  // namespace tally::eventstore

@@ -8,7 +8,10 @@
 
 #include <filesystem>
 #include <memory>
+#include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "core/pii.h"
 #include "core/result.h"
@@ -30,7 +33,13 @@ class KeyStore {
   // Destroys the key. When this returns, no file under the key store's dir holds its bytes:
   // the record is overwritten by an erasure marker, the memtable flushed, the write-ahead
   // log that held it retired and the tables compacted. Destroying twice is fine.
-  Status destroy(std::string_view subject);
+  // `pending`, when given, is stored with the marker in the same durable write and listed by
+  // unsettled_erasures() until settle_erasure(): what must still be recorded of the erasure,
+  // so a stop between destroying a key and recording why is finished at the next start.
+  Status destroy(std::string_view subject, std::string_view pending = {});
+  Status settle_erasure(std::string_view subject);
+  // The subjects destroyed with a `pending` record not settled yet, and those records.
+  Result<std::vector<std::pair<std::string, std::string>>> unsettled_erasures() const;
 
   struct Impl;
 

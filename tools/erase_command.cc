@@ -55,6 +55,15 @@ int offline(const Settings& s, const std::string& customer_id) {
   auto log = open_offline_log("erase", s.target);
   if (!log) return log.error();
   commands::CommandBus<commands::membership::Membership> bus(**log);
+  auto finished = commands::membership::finish_erasures(bus, (*log)->keys());
+  if (!finished) {
+    fmt::print(stderr, "tally erase: cannot finish an erasure a stop cut off: {}\n",
+               describe(finished.error()));
+    return 1;
+  }
+  for (const auto& subject : *finished)
+    fmt::print(stderr, "tally erase: recorded the erasure of {} that a stop had cut off\n",
+               subject);
   commands::Context by;
   by.actor = "cli:erase";
   auto outcome = commands::membership::erase_customer(

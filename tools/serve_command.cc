@@ -294,6 +294,12 @@ int run(const Settings& s) {
   domain_options.shards = s.command_shards;
   auto domains = ServeDomains::open(**log, clock, domain_options);
   if (!domains) return refuse(describe(domains.error()));
+  // Before anything is served: an erased customer must not answer as a member meanwhile.
+  auto finished = (*domains)->finish_erasures();
+  if (!finished)
+    return refuse("cannot finish an erasure a stop cut off: " + describe(finished.error()));
+  for (const auto& subject : *finished)
+    fmt::print("tally serve: recorded the erasure of {} that a stop had cut off\n", subject);
   std::optional<wiring::ScheduleDueItems> due;
   std::optional<commands::ProcessRunner> runner;
   if (schedules) {

@@ -1,6 +1,7 @@
 #include "tools/serve_domains.h"
 
 #include "api/routes/domains.h"
+#include "commands/membership/erasure.h"
 
 namespace tally::tools {
 
@@ -22,6 +23,10 @@ ServeDomains::ServeDomains(eventstore::Log& log, const Clock& clock, commands::O
       coupons_(log, options),
       catalogue_(log, options),
       members_(log, options) {}
+
+Result<std::vector<std::string>> ServeDomains::finish_erasures() {
+  return membership::finish_erasures(members_, log_.keys());
+}
 
 std::map<std::string, commands::Fire> ServeDomains::fires() {
   return {{std::string(coupons::kExpiryKind),

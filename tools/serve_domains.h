@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "api/context.h"
 #include "api/coupon_codes.h"
@@ -25,6 +26,9 @@ class ServeDomains {
   static Result<std::unique_ptr<ServeDomains>> open(eventstore::Log& log, const Clock& clock,
                                                     commands::Options options);
 
+  // Erasures a stop cut off after their key was destroyed, recorded now (erasure.h); the
+  // subjects finished.
+  Result<std::vector<std::string>> finish_erasures();
   // coupon_expiry and history_expiry, fired through the domains' on_due commands.
   std::map<std::string, commands::Fire> fires();
   // Needs the balances, purchase_history and coupon_transactions models in ctx.projectors.

@@ -3,10 +3,14 @@
 // The order keeps the PII safe through a crash: the subject key is destroyed first (when
 // KeyStore::destroy returns no file holds it, so no copy of the PII opens again), then
 // subject.erased is recorded on the customer's stream; the read models purge the customer's
-// rows as they apply it. A crash between the two leaves the PII unreadable and the erasure to
-// be asked again, never an erasure on record whose key survived. Asking again answers the
-// first erasure (its position, replayed) and appends nothing.
+// rows as they apply it. A crash between the two leaves the PII unreadable, never an erasure
+// on record whose key survived; what was asked (who, why, when) is kept beside the destroyed
+// key, and finish_erasures() records it at the next start. Asking again answers the first
+// erasure (its position, replayed) and appends nothing.
 #pragma once
+
+#include <string>
+#include <vector>
 
 #include "commands/membership/membership.h"
 #include "eventstore/keys.h"
@@ -18,5 +22,10 @@ namespace tally::commands::membership {
 // `context` gives the actor and correlation; the idempotency key is set here.
 Result<Outcome> erase_customer(CommandBus<Membership>& bus, eventstore::KeyStore& keys,
                                EraseCustomer command, Context context);
+
+// Records the erasures a stop cut off after their key was destroyed, as they were asked;
+// answers the subjects finished. Run at start, before the server takes requests.
+Result<std::vector<std::string>> finish_erasures(CommandBus<Membership>& bus,
+                                                 eventstore::KeyStore& keys);
 
 }  // namespace tally::commands::membership

@@ -197,6 +197,33 @@ TEST_CASE("erasure destroys the subject key, records subject.erased once, and an
   CHECK(refused.error().reason == "customer_not_found");
 }
 
+TEST_CASE("an erasure cut off after the key went is recorded at the next start, as asked") {
+  Member m(10);
+  Context by;
+  by.actor = "admin:k1";
+  by.correlation_id = "corr-1";
+  // As if the process died right after destroying the key (inside erase_customer).
+  REQUIRE(m.log->keys().destroy(
+      "customer:C9", R"({"customer_id":"C9","reason":"asked","at_us":1000000,"actor":"admin:k1",)"
+                     R"("correlation_id":"corr-1"})"));
+  CHECK(m.events().back().type != "subject.erased");
+  auto finished = finish_erasures(m.bus, m.log->keys());
+  REQUIRE(finished);
+  CHECK(*finished == std::vector<std::string>{"customer:C9"});
+  const auto last = m.events().back();
+  CHECK(last.type == "subject.erased");
+  CHECK(last.actor == "admin:k1");
+  CHECK(last.correlation_id == "corr-1");
+  CHECK(last.payload.find("asked") != std::string::npos);
+  CHECK(m.bus.execute(EarnPoints{"C9", 1, "x", kNow}).error().reason == "customer_not_found");
+  // Settled: the next start finds nothing to finish, and asking again replays.
+  CHECK(finish_erasures(m.bus, m.log->keys())->empty());
+  auto again = erase_customer(m.bus, m.log->keys(), {"C9", "again", kNow}, by);
+  REQUIRE(again);
+  CHECK(again->replayed);
+  CHECK(m.log->keys().unsettled_erasures()->empty());
+}
+
 TEST_CASE("an erasure cut off after the key went is completed by asking again") {
   Member m(10);
   REQUIRE(m.log->keys().get_or_create("customer:C9"));

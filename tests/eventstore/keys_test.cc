@@ -72,4 +72,25 @@ TEST_CASE("erasure is durable and destroying twice is harmless") {
   CHECK(log->keys().get("recipient:abc").error().code == Code::subject_erased);
 }
 
+TEST_CASE("an erasure's pending record outlives a reopen until it is settled") {
+  TempDir dir;
+  {
+    auto log = open_log(dir.data());
+    REQUIRE(log->keys().get_or_create("customer:C1"));
+    REQUIRE(log->keys().get_or_create("customer:C2"));
+    REQUIRE(log->keys().destroy("customer:C1", "who and why"));
+    REQUIRE(log->keys().destroy("customer:C2"));  // nothing pending: not listed
+  }
+  auto log = open_log(dir.data());
+  auto unsettled = log->keys().unsettled_erasures();
+  REQUIRE(unsettled);
+  REQUIRE(unsettled->size() == 1);
+  CHECK((*unsettled)[0].first == "customer:C1");
+  CHECK((*unsettled)[0].second == "who and why");
+  CHECK(log->keys().get("customer:C1").error().code == Code::subject_erased);
+  REQUIRE(log->keys().settle_erasure("customer:C1"));
+  CHECK(log->keys().unsettled_erasures()->empty());
+  CHECK(log->keys().get("customer:C1").error().code == Code::subject_erased);
+}
+
 }  // namespace tally::eventstore
