@@ -108,9 +108,10 @@ Result<Timestamp> PersistedTestClock::advance(std::chrono::seconds step, Timesta
   std::lock_guard lock(mutex_);  // advances are stored in the order they happen
   if (step.count() >= std::chrono::ceil<std::chrono::seconds>(limit - clock_.now()).count())
     return fail(Code::invalid_argument, "the step would take the clock past its limit");
-  const Timestamp now = clock_.advance(step);
-  if (auto ok = store(now); !ok) return tl::unexpected(ok.error());
-  return now;
+  // Stored before anyone can read it: a time handed out (to a caller, an event's recorded_at,
+  // a firing) must be there after a crash, or the clock would go back across the restart.
+  if (auto ok = store(clock_.now() + step); !ok) return tl::unexpected(ok.error());
+  return clock_.advance(step);
 }
 
 Status PersistedTestClock::store(Timestamp t) {
@@ -124,6 +125,14 @@ Status PersistedTestClock::store(Timestamp t) {
   std::error_code ec;
   fs::rename(tmp, file_, ec);
   if (ec) return fail(Code::io_error, "cannot rename " + tmp.string() + ": " + ec.message());
+  // The rename is durable once the directory is synced.
+  const int dir = ::open(file_.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir < 0 || ::fsync(dir) != 0) {
+    const std::string why = std::strerror(errno);
+    if (dir >= 0) ::close(dir);
+    return fail(Code::io_error, "cannot sync " + file_.parent_path().string() + ": " + why);
+  }
+  ::close(dir);
   return {};
 }
 

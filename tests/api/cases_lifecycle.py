@@ -376,6 +376,32 @@ def test_concurrent_clock_advances_never_pass_the_year_9999_together():
         shutil.rmtree(root, ignore_errors=True)
 
 
+def test_a_clock_advance_that_cannot_be_stored_does_not_move_the_clock():
+    # A time the server hands out must be on disk first, or a crash would take the clock back
+    # behind it across the restart (api.md: it "never goes back across restarts").
+    root = scratch_dir()
+    try:
+        data = os.path.join(root, "data")
+        s = Server(ctx.TALLY, data, "--test-clock", "--quiet").start()
+        a = s.admin_key()
+        before = s.request("GET", "/api/v1/admin/test-clock", token=a).json["now"]
+        os.mkdir(os.path.join(data, "test-clock.tmp"))  # the next store cannot write its file
+        r = s.request("POST", "/api/v1/admin/test-clock/advance", {"seconds": 3600}, a)
+        check(r.status == 500, r)
+        check(s.request("GET", "/api/v1/admin/test-clock", token=a).json["now"] == before,
+              "the clock moved without being stored")
+        os.rmdir(os.path.join(data, "test-clock.tmp"))
+        moved = s.request("POST", "/api/v1/admin/test-clock/advance", {"seconds": 3600}, a)
+        expect(moved, 200)
+        check(s.stop(signal.SIGKILL) == -signal.SIGKILL, "killed")
+        s = Server(ctx.TALLY, data, "--test-clock", "--quiet").start()
+        check(s.request("GET", "/api/v1/admin/test-clock", token=a).json["now"] >=
+              moved.json["now"], "the clock went back across the restart")
+        check(s.stop() == 0, "exit code")
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
 def small_files_only():
     """In the server: no file may grow past 1 MiB, and a write past it fails with EFBIG (not
     SIGXFSZ, ignored here and so across exec): a disk that runs out under the log."""
