@@ -3,6 +3,10 @@
 #include <fmt/format.h>
 #include <pthread.h>
 
+#include <memory>
+#include <optional>
+#include <vector>
+
 namespace tally::commands {
 namespace {
 
@@ -43,17 +47,48 @@ Result<std::size_t> ProcessRunner::run_once() {
   for (const auto& item : *due) listed.insert(identity(item));
   std::erase_if(fired_, [&](const auto& id) { return !listed.contains(id); });
 
-  std::size_t fired = 0;
-  for (const auto& item : *due) {
-    if (stopping_) break;
+  // Fired together; each outcome is kept at its item's index and counted once all are in.
+  struct Round {
+    std::mutex mutex;
+    std::condition_variable all_in;
+    std::size_t waiting = 0;
+    std::vector<std::optional<Result<Outcome>>> outcomes;
+    std::vector<Timestamp> answered;
+  };
+  auto round = std::make_shared<Round>();
+  round->outcomes.resize(due->size());
+  round->answered.resize(due->size());
+  for (std::size_t i = 0; i < due->size() && !stopping_; ++i) {
+    const auto& item = (*due)[i];
     if (fired_.contains(identity(item))) continue;
     auto fire = fires_.find(item.kind);
     if (fire == fires_.end()) continue;  // a kind served elsewhere (or not yet)
-    auto outcome = fire->second(item);
-    std::lock_guard stats_lock(stats_mutex_);
+    {
+      std::lock_guard lock(round->mutex);
+      ++round->waiting;
+    }
+    fire->second(item, [round, i, this](Result<Outcome> outcome) {
+      std::lock_guard lock(round->mutex);
+      round->outcomes[i] = std::move(outcome);
+      round->answered[i] = clock_.now();
+      if (--round->waiting == 0) round->all_in.notify_all();
+    });
+  }
+  {
+    std::unique_lock lock(round->mutex);
+    round->all_in.wait(lock, [&] { return round->waiting == 0; });
+  }
+
+  std::size_t fired = 0;
+  std::lock_guard stats_lock(stats_mutex_);
+  for (std::size_t i = 0; i < due->size(); ++i) {
+    if (!round->outcomes[i]) continue;
+    const auto& item = (*due)[i];
+    const auto& outcome = *round->outcomes[i];
     if (outcome) {
       const auto lag =
-          std::chrono::duration_cast<std::chrono::microseconds>(clock_.now() - item.due_at).count();
+          std::chrono::duration_cast<std::chrono::microseconds>(round->answered[i] - item.due_at)
+              .count();
       const auto lag_micros = static_cast<std::uint64_t>(std::max<std::int64_t>(lag, 0));
       ++stats_.fired;
       stats_.lag_micros_total += lag_micros;

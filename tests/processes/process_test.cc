@@ -1,7 +1,9 @@
 // The process runner end to end: a counter's reset falls due in the schedules read model and
 // the runner fires the domain's command, driven by the test clock.
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
+#include <future>
 #include <thread>
 
 #include "commands/example/counter.h"
@@ -113,7 +115,11 @@ TEST_CASE("firing the same item twice acts once: the second replays") {
   Server server(dir, clock);
   REQUIRE(server.bus.execute(first_increment("a")));
   const DueItem item{std::string(example::kResetKind), kT0 + 3600s, "a"};
-  auto fire = fire_through(server.bus, Counter::on_due);
+  auto fire = [f = fire_through(server.bus, Counter::on_due)](const DueItem& due) {
+    std::promise<Result<Outcome>> outcome;
+    f(due, [&outcome](Result<Outcome> r) { outcome.set_value(std::move(r)); });
+    return outcome.get_future().get();
+  };
   auto first = fire(item);
   auto second = fire(item);
   REQUIRE(first);
@@ -121,6 +127,29 @@ TEST_CASE("firing the same item twice acts once: the second replays") {
   CHECK(second->replayed);
   CHECK(second->first == first->first);
   CHECK(server.resets("a") == 1);
+}
+
+TEST_CASE("a round fires its due items together, so their commands share syncs") {
+  TempDir dir;
+  TestClock clock(kT0);
+  Server server(dir, clock);
+  constexpr int kItems = 300;
+  for (int i = 0; i < kItems; ++i)
+    REQUIRE(server.bus.execute(first_increment(fmt::format("c{}", i))));
+  server.projector.wait_for(server.log->head(), 2s);
+  clock.advance(3600s);
+  const auto batches = server.log->stats().batches;
+  std::size_t fired = server.runner.run_once().value();
+  CHECK(fired == 100);  // the runner's batch here
+  // One at a time, they would have taken one group commit each.
+  CHECK(server.log->stats().batches - batches < 50);
+  for (int round = 0; round < 10 && fired < kItems; ++round) {
+    server.projector.wait_for(server.log->head(), 2s);  // fired items leave the schedules
+    fired += server.runner.run_once().value();
+  }
+  CHECK(fired == kItems);
+  for (int i = 0; i < kItems; i += 37) CHECK(server.resets(fmt::format("c{}", i)) == 1);
+  CHECK(server.runner.stats().fired == kItems);
 }
 
 TEST_CASE("run_once fires only what is due by the clock, in due order") {
