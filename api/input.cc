@@ -204,16 +204,6 @@ std::optional<Timestamp> parse_rfc3339(std::string_view text) {
   return utc;
 }
 
-Timestamp first_writable_time() {
-  using namespace std::chrono;
-  return Timestamp(sys_days(year(1) / January / 1).time_since_epoch());
-}
-
-Timestamp end_of_writable_time() {
-  using namespace std::chrono;
-  return Timestamp(sys_days(year(10000) / January / 1).time_since_epoch());
-}
-
 Checked<std::optional<std::uint64_t>> query_number(const Request& request, std::string_view name) {
   const std::string* text = request.query_param(name);
   if (!text) return std::optional<std::uint64_t>{};

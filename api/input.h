@@ -40,10 +40,6 @@ Checked<std::int64_t> require_amount(const Json& body, std::string_view field,
 // ("…:00+09:00"), turned into the UTC instant it names, which must fall in the years
 // 0001-9999. No leap second.
 std::optional<Timestamp> parse_rfc3339(std::string_view text);
-// The instants RFC 3339 (and a protobuf Timestamp) can write, the years 0001-9999: from the
-// first up to, not including, the end.
-Timestamp first_writable_time();
-Timestamp end_of_writable_time();
 
 // A whole-number query parameter (positions, limits): absent is nullopt; anything but digits
 // is invalid_field.

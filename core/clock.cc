@@ -22,6 +22,16 @@ Timestamp TestClock::advance(std::chrono::microseconds step) {
   return Timestamp(std::chrono::microseconds(micros_.fetch_add(forward) + forward));
 }
 
+Timestamp first_writable_time() {
+  using namespace std::chrono;
+  return Timestamp(sys_days(year(1) / January / 1).time_since_epoch());
+}
+
+Timestamp end_of_writable_time() {
+  using namespace std::chrono;
+  return Timestamp(sys_days(year(10000) / January / 1).time_since_epoch());
+}
+
 std::string format_rfc3339(Timestamp t) {
   using namespace std::chrono;
   const auto day = floor<days>(t);

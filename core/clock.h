@@ -34,6 +34,11 @@ class TestClock final : public Clock {
   std::atomic<std::int64_t> micros_;
 };
 
+// The instants RFC 3339 (and a protobuf Timestamp) can write, the years 0001-9999: from the
+// first up to, not including, the end.
+Timestamp first_writable_time();
+Timestamp end_of_writable_time();
+
 // RFC 3339 in UTC with microseconds when they are not zero: "2026-11-25T09:30:00Z",
 // "2026-11-25T09:30:00.000125Z".
 std::string format_rfc3339(Timestamp t);

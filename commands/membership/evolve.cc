@@ -14,7 +14,9 @@ Timestamp one_year_later(Timestamp t) {
   const year_month_day date{day};
   year_month_day next{date.year() + years(1), date.month(), date.day()};
   if (!next.ok()) next = year_month_day_last{next.year(), month_day_last{next.month()}};
-  return sys_days(next) + (t - day);
+  // Past the year 9999 no time can be written (RFC 3339, a protobuf Timestamp), nor can any
+  // clock get there: the last writable instant stands for "never".
+  return std::min(Timestamp(sys_days(next) + (t - day)), end_of_writable_time() - microseconds(1));
 }
 
 const RecordedPurchase* MembershipState::purchase(const std::string& purchase_id) const {

@@ -41,7 +41,8 @@ struct MembershipState {
 
 MembershipState evolve(MembershipState state, const MembershipEvent& event);
 
-// The same UTC instant one calendar year later; 29 Feb becomes 28 Feb (domain.md §4).
+// The same UTC instant one calendar year later; 29 Feb becomes 28 Feb (domain.md §4). From
+// the year 9999 on, 9999-12-31T23:59:59.999999Z, the last instant that can be written.
 Timestamp one_year_later(Timestamp t);
 
 }  // namespace tally::commands::membership

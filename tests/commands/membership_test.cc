@@ -227,6 +227,11 @@ TEST_CASE("history stays visible until the same UTC instant one calendar year la
   CHECK(one_year_later(leap) == Timestamp(sys_days(2029y / February / 28) + 23h + 59min + 1us));
   const Timestamp before_leap_day = Timestamp(sys_days(2027y / February / 28) + 1h);
   CHECK(one_year_later(before_leap_day) == Timestamp(sys_days(2028y / February / 28) + 1h));
+  // In the year 9999 a year later cannot be written: the last writable instant.
+  CHECK(format_rfc3339(one_year_later(Timestamp(sys_days(9999y / March / 1) + 1h))) ==
+        "9999-12-31T23:59:59.999999Z");
+  CHECK(one_year_later(Timestamp(sys_days(9998y / March / 1))) ==
+        Timestamp(sys_days(9999y / March / 1)));
 }
 
 TEST_CASE("the process expires the history at the year's end, not before") {
