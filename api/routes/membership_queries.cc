@@ -50,7 +50,8 @@ Checked<ViewQuery> purchases(const Clock& clock, const Request& request, const s
   });
 }
 
-// Points, and a page of the customer's coupons (they grow: paged like every list).
+// Points (0 for a coupon holder who is not a member), and a page of the customer's coupons
+// (they grow: paged like every list).
 Checked<ViewQuery> balances(const Clock& clock, const CouponCodes& codes, const Request& request,
                             const std::string& id) {
   auto from = query_page_start(request);
@@ -61,9 +62,12 @@ Checked<ViewQuery> balances(const Clock& clock, const CouponCodes& codes, const 
       [&clock, &codes, id, from = from->value_or(0), limit = *limit](const View& view) {
         auto points = projections::Balances::points(view, id);
         if (!points) return to_response(from_error(points.error()));
-        if (!*points) return to_response(Problem{"customer_not_found", "no such customer"});
         auto page = projections::Balances::coupons_of(view, id, from, limit);
         if (!page) return to_response(from_error(page.error()));
+        // Coupons may be issued to a customer who never joined the membership: they hold no
+        // points but must still see their coupons. Neither: nobody of that id.
+        if (!*points && page->coupons.empty() && from == 0)
+          return to_response(Problem{"customer_not_found", "no such customer"});
         Json coupons = Json::array();
         const auto now = clock.now();
         for (const auto& c : page->coupons) {
@@ -74,7 +78,7 @@ Checked<ViewQuery> balances(const Clock& clock, const CouponCodes& codes, const 
                              {"balance", c.shown_balance(now)},
                              {"coupon_status", c.status_at(now)}});
         }
-        Json body{{"points", **points},
+        Json body{{"points", points->value_or(0)},
                   {"coupons", std::move(coupons)},
                   {"as_of_position", view.position().value}};
         if (page->next) body["next"] = *page->next;

@@ -190,6 +190,19 @@ def test_points_purchases_and_roles():
               "next" not in rest.json and rest.json["points"] == 50, (name, rest))
     expect(ctx.F.get("/api/v1/customers/%s/balances?limit=1001" % cid, me), 400, "invalid_field",
            "limit")
+    # A coupon given to someone who never joined: they hold no points but see their coupon;
+    # with neither, nobody of that id.
+    outsider = uid("OUT")
+    expect(ctx.F.get("/api/v1/customers/%s/balances" % outsider, ctx.F.admin), 404,
+           "customer_not_found")
+    gift = post("/api/v1/coupons", {"coupon_code": uid("GIFT"), "kind": "balance",
+                                    "face_value": 7, "customer_id": outsider, "expires_at": FAR},
+                ctx.F.admin)
+    expect(gift, 201)
+    held = ctx.F.get("/api/v1/customers/%s/balances?min_position=%d" %
+                     (outsider, gift.json["position"]), ctx.F.admin)
+    expect(held, 200)
+    check(held.json["points"] == 0 and [c["balance"] for c in held.json["coupons"]] == [7], held)
     # block_purchases (admin), idempotent.
     blocked = cpost(cid, "block_purchases", {})
     expect(blocked, 200)
