@@ -14,6 +14,9 @@
 //                                               pure: for a command accepted without events,
 //                                               the append it answers again (a second cancel)
 //                                               or whose state it confirms (a second block)
+//   std::optional<Rejection> withholds(const State&, const Command&)
+//                                               pure: a stored answer not to give again in
+//                                               this state (an erased customer's), refused
 // and nothing else: no clock (time comes in the command), no I/O.
 //
 // CommandBus<D> loads a stream's state (cached; folded from the log on a miss), decides,
@@ -196,6 +199,15 @@ class CommandBus {
         if ((*stored)->fingerprint != ctx.fingerprint)
           return finish(job, fail(Code::idempotency_conflict,
                                   "the idempotency key was used for another request"));
+        if constexpr (requires(const State& state) { D::withholds(state, job->command); }) {
+          auto loaded = load(shard, job->stream);
+          if (!loaded) return finish(job, tl::unexpected(loaded.error()));
+          if (auto refusal = D::withholds((*loaded)->state, job->command)) {
+            ++rejected_;
+            return finish(job, tl::unexpected(Error{Code::rejected, std::move(refusal->message),
+                                                    std::move(refusal->code)}));
+          }
+        }
         ++replayed_;
         return finish(job, Outcome{(*stored)->first, (*stored)->last, true, (*stored)->outcome});
       }

@@ -146,4 +146,9 @@ std::optional<EarlierAppend> Membership::repeats(const State& state, const Comma
       command);
 }
 
+std::optional<Rejection> Membership::withholds(const State& state, const Command& command) {
+  if (!state.erasure || std::holds_alternative<EraseCustomer>(command)) return std::nullopt;
+  return member_check(state, false);
+}
+
 }  // namespace tally::commands::membership

@@ -47,6 +47,9 @@ struct Membership {
   // second block answers the append that blocked purchases, not replayed (api.md: it confirms
   // a state).
   static std::optional<EarlierAppend> repeats(const State& state, const Command& command);
+  // Once the customer is erased, a retry answers customer_not_found like any other command
+  // (domain.md §6), not the stored answer about them; the erasure itself still replays.
+  static std::optional<Rejection> withholds(const State& state, const Command& command);
   static eventstore::NewEvent encode(const Event& event) { return membership::encode(event); }
   static Result<Event> decode(const eventstore::RecordedEvent& event) {
     return decode_membership_event(event);

@@ -197,6 +197,29 @@ TEST_CASE("erasure destroys the subject key, records subject.erased once, and an
   CHECK(refused.error().reason == "customer_not_found");
 }
 
+TEST_CASE("after erasure a retry is customer_not_found, not the stored answer about them") {
+  Member m(10);
+  REQUIRE(m.log->keys().get_or_create("customer:C9"));
+  const RecordPurchase purchase{"C9", "P1", {{"p1", "Tea", 1, 500}}, 500, 0, kNow};
+  REQUIRE(m.bus.execute(purchase, keyed("purchase/C9/P1")));
+  REQUIRE(m.bus.execute(CancelMembership{"C9", kNow + 1h}, keyed("customer-cancel/C9")));
+  // Before the erasure both retries replay.
+  CHECK(m.bus.execute(purchase, keyed("purchase/C9/P1"))->replayed);
+  REQUIRE(erase_customer(m.bus, m.log->keys(), {"C9", "asked", kNow + 2h}, {}));
+  for (auto* key : {"purchase/C9/P1", "customer-cancel/C9"}) {
+    CAPTURE(key);
+    auto retry = std::string(key) == "purchase/C9/P1"
+                     ? m.bus.execute(purchase, keyed(key))
+                     : m.bus.execute(CancelMembership{"C9", kNow + 3h}, keyed(key));
+    REQUIRE_FALSE(retry);
+    CHECK(retry.error().reason == "customer_not_found");
+  }
+  // The erasure's own retry still answers the erasure.
+  auto again = erase_customer(m.bus, m.log->keys(), {"C9", "asked", kNow + 3h}, {});
+  REQUIRE(again);
+  CHECK(again->replayed);
+}
+
 TEST_CASE("an erasure cut off after the key went is recorded at the next start, as asked") {
   Member m(10);
   Context by;
