@@ -128,7 +128,17 @@ Result<std::unique_ptr<Log>> Log::open(const std::filesystem::path& dir, LogOpti
 Log::Log(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
 Log::~Log() = default;
 
+namespace {
+
+Status writable(const LogOptions& options) {
+  if (options.read_only) return fail(Code::invalid_argument, "the log is open read-only");
+  return {};
+}
+
+}  // namespace
+
 void Log::append_async(AppendRequest request, std::function<void(Result<AppendResult>)> done) {
+  if (auto ok = writable(parts_->options); !ok) return done(tl::unexpected(ok.error()));
   if (auto ok = validate(request); !ok) return done(tl::unexpected(ok.error()));
   const auto millis =
       std::chrono::duration_cast<std::chrono::milliseconds>(parts_->clock->now().time_since_epoch())
@@ -141,6 +151,7 @@ void Log::append_async(AppendRequest request, std::function<void(Result<AppendRe
 
 void Log::remember_async(Idempotency record, Position first, Position last,
                          std::function<void(Result<AppendResult>)> done) {
+  if (auto ok = writable(parts_->options); !ok) return done(tl::unexpected(ok.error()));
   if (auto ok = validate(record); !ok) return done(tl::unexpected(ok.error()));
   if (first > last || last > head())
     return done(fail(Code::invalid_argument, "a record may name only positions written already"));
@@ -160,6 +171,7 @@ Result<std::optional<StoredOutcome>> Log::find_outcome(std::string_view key) con
 }
 
 Result<std::size_t> Log::prune_idempotency() {
+  if (auto ok = writable(parts_->options); !ok) return tl::unexpected(ok.error());
   return parts_->writer->prune_outcomes(
       parts_->clock->now() - parts_->options.idempotency_retention, SIZE_MAX);
 }

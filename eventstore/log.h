@@ -116,7 +116,8 @@ struct LogOptions {
   // such reads fail, the rest are answered, and only this (and `tally verify`) says so.
   std::function<void(const Error&)> on_damage = {};
   // Opens the databases as they are and writes nothing in the data dir (tools that only
-  // inspect: verify): beside other readers, never beside a writer; appends fail.
+  // inspect: verify): beside other readers, never beside a writer; appends are refused
+  // (Code::invalid_argument) and leave the log as it was.
   bool read_only = false;
 };
 

@@ -80,8 +80,9 @@ Writer::Writer(rocksdb::DB& db, Families families, const Clock& clock, const Log
       last_hash_(std::move(tip.hash)),
       last_recorded_at_(tip.recorded_at),
       head_(tip.head),
-      committer_([this] { commit_batches(); }),
-      answerer_([this] { answer_batches(); }) {}
+      // A read-only log takes no appends (Log refuses them), so it runs no threads for them.
+      committer_(options.read_only ? std::thread() : std::thread([this] { commit_batches(); })),
+      answerer_(options.read_only ? std::thread() : std::thread([this] { answer_batches(); })) {}
 
 Writer::~Writer() {
   {
@@ -89,13 +90,13 @@ Writer::~Writer() {
     stopping_ = true;
   }
   committer_wake_.notify_one();
-  committer_.join();  // returns once everything staged is written
+  if (committer_.joinable()) committer_.join();  // returns once everything staged is written
   {
     std::lock_guard lock(answer_mutex_);
     answerer_stopping_ = true;
   }
   answerer_wake_.notify_one();
-  answerer_.join();  // returns once everything written is answered
+  if (answerer_.joinable()) answerer_.join();  // returns once everything written is answered
 }
 
 void Writer::submit(AppendRequest request, Done done) {

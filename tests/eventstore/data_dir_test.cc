@@ -158,7 +158,9 @@ TEST_CASE("a read-only open writes nothing, shares the dir with readers only, an
   CHECK((*second)->verify().value() == std::nullopt);
   CHECK(open_code(dir.data()) == Code::data_dir_locked);  // no writer beside readers
   auto appended = (*first)->append(one_event("s-2"));
-  CHECK_FALSE(appended);
+  REQUIRE_FALSE(appended);
+  CHECK(appended.error().code == Code::invalid_argument);
+  CHECK_FALSE((*first)->failure());  // refused up front, not a failed write that stops the log
   first->reset();
   second->reset();
   CHECK(open_log(dir.data())->head() == Position(1));
