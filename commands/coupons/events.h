@@ -31,6 +31,8 @@ struct CouponRedeemed {
   std::string transaction_id;
   std::int64_t amount = 0;
   std::string product_id;
+  // The catalogue price the redeem was decided with; 0 when there was none to see: a voucher
+  // exchanged for its designated product without naming it, or a product never priced.
   std::int64_t product_price = 0;
   std::int64_t balance_after = 0;
   Timestamp redeemed_at;
