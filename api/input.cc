@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
+#include <unordered_set>
 #include <vector>
 
 #include "core/numbers.h"
@@ -54,7 +54,8 @@ std::size_t members(const Json& j) {
 
 // The first name an object of the body gives twice (the body is known to hold one).
 std::string repeated_name(std::string_view body) {
-  std::vector<std::vector<std::string>> names;  // per open object
+  std::vector<std::unordered_set<std::string>> names;  // per open object: a 1 MiB body holds
+                                                       // ~100k names, so no linear search
   std::string repeated;
   [[maybe_unused]] const auto dropped = Json::parse(
       body,
@@ -64,12 +65,8 @@ std::string repeated_name(std::string_view body) {
         } else if (event == Json::parse_event_t::object_end) {
           names.pop_back();
         } else if (event == Json::parse_event_t::key && repeated.empty()) {
-          auto& seen = names.back();
           auto name = parsed.get<std::string>();
-          if (std::find(seen.begin(), seen.end(), name) != seen.end())
-            repeated = std::move(name);
-          else
-            seen.push_back(std::move(name));
+          if (!names.back().insert(name).second) repeated = std::move(name);
         }
         return true;
       },
