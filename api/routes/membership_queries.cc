@@ -52,22 +52,36 @@ Checked<ViewQuery> purchases(const Clock& clock, const Request& request, const s
 
 // Points (0 for a coupon holder who is not a member), and a page of the customer's coupons
 // (they grow: paged like every list).
-Checked<ViewQuery> balances(const Clock& clock, const CouponCodes& codes, const Request& request,
+// Whether a customer without points answers at all: not once erased (domain.md §6, whatever
+// was issued to the id since); else when coupons were issued to the id, a holder who never
+// joined the membership.
+Checked<bool> known_without_points(const eventstore::KeyStore& keys, const View& view,
+                                   const std::string& id) {
+  auto key = keys.get(commands::membership::customer_subject(id));
+  if (!key && key.error().code == Code::subject_erased) return false;
+  auto any = projections::Balances::coupons_of(view, id, 0, 1);
+  if (!any) return tl::unexpected(from_error(any.error()));
+  return !any->coupons.empty();
+}
+
+Checked<ViewQuery> balances(const Clock& clock, const CouponCodes& codes,
+                            const eventstore::KeyStore& keys, const Request& request,
                             const std::string& id) {
   auto from = query_page_start(request);
   if (!from) return tl::unexpected(from.error());
   auto limit = query_limit(request);
   if (!limit) return tl::unexpected(limit.error());
   return ViewQuery(
-      [&clock, &codes, id, from = from->value_or(0), limit = *limit](const View& view) {
+      [&clock, &codes, &keys, id, from = from->value_or(0), limit = *limit](const View& view) {
         auto points = projections::Balances::points(view, id);
         if (!points) return to_response(from_error(points.error()));
+        if (!*points) {
+          auto known = known_without_points(keys, view, id);
+          if (!known) return to_response(known.error());
+          if (!*known) return to_response(Problem{"customer_not_found", "no such customer"});
+        }
         auto page = projections::Balances::coupons_of(view, id, from, limit);
         if (!page) return to_response(from_error(page.error()));
-        // Coupons may be issued to a customer who never joined the membership: they hold no
-        // points but must still see their coupons. Neither: nobody of that id.
-        if (!*points && page->coupons.empty() && from == 0)
-          return to_response(Problem{"customer_not_found", "no such customer"});
         Json coupons = Json::array();
         const auto now = clock.now();
         for (const auto& c : page->coupons) {
@@ -102,6 +116,7 @@ void add_membership_query_routes(Router& router, ApiContext& ctx, const Membersh
   };
   const Clock& clock = ctx.clock;
   const CouponCodes& codes = deps.codes;
+  const eventstore::KeyStore& keys = ctx.subject_keys;
   add("/api/v1/customers/{id}/status", deps.history,
       [](const Request&, const std::string& id) -> Checked<ViewQuery> {
         return ViewQuery([id](const View& v) { return status(id, v); });
@@ -109,8 +124,8 @@ void add_membership_query_routes(Router& router, ApiContext& ctx, const Membersh
   add("/api/v1/customers/{id}/purchases", deps.history,
       [&clock](const Request& r, const std::string& id) { return purchases(clock, r, id); });
   add("/api/v1/customers/{id}/balances", deps.balances,
-      [&clock, &codes](const Request& r, const std::string& id) {
-        return balances(clock, codes, r, id);
+      [&clock, &codes, &keys](const Request& r, const std::string& id) {
+        return balances(clock, codes, keys, r, id);
       });
 }
 

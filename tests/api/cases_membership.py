@@ -203,6 +203,9 @@ def test_points_purchases_and_roles():
                      (outsider, gift.json["position"]), ctx.F.admin)
     expect(held, 200)
     check(held.json["points"] == 0 and [c["balance"] for c in held.json["coupons"]] == [7], held)
+    nobody = uid("NOBODY")
+    expect(ctx.F.get("/api/v1/customers/%s/balances?from=5" % nobody, ctx.F.admin), 404,
+           "customer_not_found")
     # block_purchases (admin), idempotent.
     blocked = cpost(cid, "block_purchases", {})
     expect(blocked, 200)
