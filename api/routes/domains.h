@@ -48,7 +48,7 @@ void add_erasure_routes(Router& router, ApiContext& ctx, const MembershipDeps& d
 // The customer id of an erasure's subject "customer:<id>"; invalid_field on `subject` else
 // (recipients, of the sends domain, have no key to erase yet). Also for `tally erase`.
 Checked<std::string> erasable_customer(const std::string& subject);
-// An erasure's reason, for the audit trail: 1-1000 characters. Also for `tally erase`.
+// An erasure's reason, for the audit trail: 1-1000 characters of UTF-8. Also for `tally erase`.
 Checked<std::string> erasure_reason(const Json& body);
 
 // Runs a domain command and answers it: the outcome's answer (turned by `shape` when given)

@@ -60,7 +60,15 @@ Checked<std::string> erasable_customer(const std::string& subject) {
 }
 
 Checked<std::string> erasure_reason(const Json& body) {
-  return require_text(body, "reason", 1000);
+  auto reason = require_text(body, "reason", 1000);
+  if (!reason) return reason;
+  // A body's text is UTF-8 already; a command line's may not be, and the log keeps text.
+  try {
+    (void)Json(*reason).dump();
+  } catch (const Json::type_error&) {
+    return problem("invalid_field", "reason is not UTF-8 text", "reason");
+  }
+  return reason;
 }
 
 void add_erasure_routes(Router& router, ApiContext& ctx, const MembershipDeps& deps) {
