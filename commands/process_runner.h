@@ -67,7 +67,7 @@ class ProcessRunner {
                 Options options);
   ProcessRunner(const Clock& clock, const DueItems& items, std::map<std::string, Fire> fires)
       : ProcessRunner(clock, items, std::move(fires), Options{}) {}
-  ~ProcessRunner();  // stops after the item being fired
+  ~ProcessRunner();  // stops once the round being fired has its outcomes
 
   void start();
   // One round now: fires what is due (up to a batch) and waits for their outcomes; returns

@@ -13,7 +13,7 @@ namespace {
 // A destroyed key leaves this marker, so the subject reads as erased rather than unknown.
 constexpr std::string_view kErased = "";
 // Erasures not yet recorded, beside the keys: no subject name starts with a NUL byte.
-constexpr std::string_view kPendingPrefix{"\0pending-erasure/", 18};
+constexpr std::string_view kPendingPrefix{"\0pending-erasure/", 17};  // the NUL counts
 
 std::string pending_key(std::string_view subject) {
   return std::string(kPendingPrefix).append(subject);

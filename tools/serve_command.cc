@@ -276,7 +276,6 @@ int run(const Settings& s) {
   }
   projectors.push_back(std::make_unique<projections::Projector>(tail, **store, key_model));
   const projections::Projector& keys_projector = *projectors.back();
-  const Position head_at_start = (*log)->head();
   warn_if_log_ahead(**log, clock);
   for (auto& p : projectors) {
     p->on_failure([name = std::string(p->name())](const Error& error) {
@@ -294,12 +293,14 @@ int run(const Settings& s) {
   domain_options.shards = s.command_shards;
   auto domains = ServeDomains::open(**log, clock, domain_options);
   if (!domains) return refuse(describe(domains.error()));
-  // Before anything is served: an erased customer must not answer as a member meanwhile.
+  // Before anything is served, and before the head readiness waits for: the server is not
+  // ready until the read models have purged the customer.
   auto finished = (*domains)->finish_erasures();
   if (!finished)
     return refuse("cannot finish an erasure a stop cut off: " + describe(finished.error()));
   for (const auto& subject : *finished)
     fmt::print("tally serve: recorded the erasure of {} that a stop had cut off\n", subject);
+  const Position head_at_start = (*log)->head();
   std::optional<wiring::ScheduleDueItems> due;
   std::optional<commands::ProcessRunner> runner;
   if (schedules) {

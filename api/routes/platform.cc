@@ -37,8 +37,9 @@ Response readiness(const ApiContext& ctx) {
                 ? "the log takes no appends after a failed write; restart the server once its "
                   "cause (in its log) is fixed"
             : !damaged.empty()
-                ? "a read found the log damaged and read models that met it stopped; stop the "
-                  "server and run tally verify to find where"
+                ? "a read model stopped, and a read found the log damaged: if that is the "
+                  "cause (the server's log says), stop the server and run tally verify to find "
+                  "where; else POST /api/v1/admin/projections/{name}/rebuild"
                 : "a read model stopped after a failed write or read; once its cause (in the "
                   "server's log) is fixed, POST /api/v1/admin/projections/{name}/rebuild"};
   if (!failed.empty()) p.extra["failed"] = std::move(failed);

@@ -64,7 +64,7 @@ Result<std::vector<std::string>> finish_erasures(CommandBus<Membership>& bus,
     if (!asked) return tl::unexpected(asked.error());
     auto outcome = erase_customer(bus, keys, std::move(asked->first), std::move(asked->second));
     if (!outcome && outcome.error().code != Code::rejected) return tl::unexpected(outcome.error());
-    finished.push_back(subject);
+    if (outcome && !outcome->replayed) finished.push_back(subject);  // recorded only now
   }
   return finished;
 }

@@ -23,8 +23,9 @@ namespace tally::commands::membership {
 Result<Outcome> erase_customer(CommandBus<Membership>& bus, eventstore::KeyStore& keys,
                                EraseCustomer command, Context context);
 
-// Records the erasures a stop cut off after their key was destroyed, as they were asked;
-// answers the subjects finished. Run at start, before the server takes requests.
+// Records the erasures a stop cut off after their key was destroyed, as they were last asked;
+// answers the subjects whose subject.erased it appended (none when the stop came after the
+// append). Run at start, before the server takes requests.
 Result<std::vector<std::string>> finish_erasures(CommandBus<Membership>& bus,
                                                  eventstore::KeyStore& keys);
 
