@@ -67,7 +67,8 @@ tl::expected<nlohmann::json, int> call_as_admin(std::string_view tool, const std
     fmt::print(stderr, "tally {}: {}\n", tool, describe(key.error()));
     return tl::unexpected(2);
   }
-  auto answer = call_api(server, "POST", target, *key, body.dump());
+  auto answer = body.is_null() ? call_api(server, "GET", target, *key, "")
+                               : call_api(server, "POST", target, *key, body.dump());
   if (!answer) {
     fmt::print(stderr, "tally {}: {}\n", tool, describe(answer.error()));
     return tl::unexpected(1);

@@ -1,23 +1,32 @@
 // tally rebuild NAME|--all: rebuilds read models from the log, offline (the server stopped),
-// with a progress bar on a terminal and progress lines otherwise.
+// with a progress bar on a terminal and progress lines otherwise. With --server URL --key FILE
+// the running server rebuilds them (POST /api/v1/admin/projections/{name}/rebuild) while it
+// serves the old copies, and the tool follows GET /api/v1/admin/projections until they are
+// live again.
 #include <fmt/format.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
 
 #include "api/keys/api_keys.h"
 #include "eventstore/kv.h"
 #include "eventstore/log.h"
 #include "projections/projector.h"
+#include "tools/api_client.h"
 #include "tools/commands.h"
+#include "tools/tool_target.h"
 #include "tools/wiring/read_models.h"
 
 namespace tally::tools {
 namespace {
 
 struct Settings {
-  std::string data_dir;
+  ToolTarget target;
   std::vector<std::string> names;
   bool all = false;
 };
@@ -56,7 +65,85 @@ class ProgressPrinter {
   std::chrono::steady_clock::time_point last_{};
 };
 
+// The server's read models by name, from GET /api/v1/admin/projections.
+tl::expected<std::map<std::string, nlohmann::json>, int> served_models(const Settings& s) {
+  auto j = call_as_admin("rebuild", s.target.server, s.target.key_file, "/api/v1/admin/projections",
+                         nullptr, 200);
+  if (!j) return tl::unexpected(j.error());
+  std::map<std::string, nlohmann::json> out;
+  for (const auto& p : j->value("projections", nlohmann::json::array()))
+    out[p.value("name", "")] = p;
+  // The head the rebuilds head for: what the log held when the models were listed.
+  for (auto& [name, p] : out) p["head"] = j->value("as_of_position", std::uint64_t{0});
+  return out;
+}
+
+int through_server(const Settings& s) {
+  auto models = served_models(s);
+  if (!models) return models.error();
+  std::vector<std::string> chosen;
+  if (s.all)
+    for (const auto& [name, p] : *models) chosen.push_back(name);
+  for (const auto& name : s.names) {
+    if (!models->contains(name)) {
+      std::string known;
+      for (const auto& [m, p] : *models) known += fmt::format(" {}", m);
+      fmt::print(stderr, "tally rebuild: the server has no read model named {}; known:{}\n", name,
+                 known);
+      return 2;
+    }
+    chosen.push_back(name);
+  }
+  if (chosen.empty()) {
+    fmt::print(stderr, "tally rebuild: name a read model or pass --all\n");
+    return 2;
+  }
+  for (const auto& name : chosen) {
+    auto started = call_as_admin("rebuild", s.target.server, s.target.key_file,
+                                 "/api/v1/admin/projections/" + name + "/rebuild",
+                                 nlohmann::json::object(), 202);
+    if (!started) return started.error();
+  }
+  // The server answers its queries from the old copies meanwhile; follow until each is live.
+  std::map<std::string, ProgressPrinter> progress;
+  for (const auto& name : chosen) progress.emplace(name, ProgressPrinter(name));
+  const auto started = std::chrono::steady_clock::now();
+  for (std::set<std::string> left(chosen.begin(), chosen.end()); !left.empty();) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    auto now = served_models(s);
+    if (!now) return now.error();
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    for (auto it = left.begin(); it != left.end();) {
+      const auto& p = (*now)[*it];
+      const std::string state = p.value("state", "");
+      if (state == "failed") {
+        fmt::print(stderr,
+                   "tally rebuild: {}: the rebuild failed ({}); the server's log says why\n", *it,
+                   p.value("error", "unknown"));
+        return 1;
+      }
+      const auto head = p.value("head", std::uint64_t{0});
+      const auto at = state == "rebuilding" ? p.value("rebuild_position", std::uint64_t{0})
+                                            : p.value("position", std::uint64_t{0});
+      const double rate = seconds > 0 ? double(at) / seconds : 0;
+      const auto eta = std::chrono::seconds(
+          rate > 0 && head > at ? static_cast<std::int64_t>(double(head - at) / rate) : 0);
+      if (state == "rebuilding") {
+        progress.at (*it)(projections::Progress{Position(at), Position(head), rate, eta});
+        ++it;
+        continue;
+      }
+      progress.at (*it)(projections::Progress{Position(at), Position(at), rate, {}});
+      fmt::print("{}: rebuilt, live at position {} after {:.2f} s\n", *it, at, seconds);
+      it = left.erase(it);
+    }
+  }
+  return 0;
+}
+
 int run(const Settings& s) {
+  if (s.target.online()) return through_server(s);
   auto models = wiring::server_read_models();
   // And the key index, which `tally serve` runs beside them (it answers the authenticator).
   models.push_back(std::make_unique<api::keys::ApiKeys>());
@@ -77,14 +164,9 @@ int run(const Settings& s) {
     return 2;
   }
 
-  eventstore::LogOptions options;
-  options.create_if_missing = false;
-  auto log = eventstore::Log::open(s.data_dir, options);
-  if (!log) {
-    fmt::print(stderr, "tally rebuild: {}\n", describe(log.error()));
-    return 2;
-  }
-  auto store = eventstore::KvStore::open(std::filesystem::path(s.data_dir) / "views");
+  auto log = open_offline_log("rebuild", s.target);
+  if (!log) return log.error();
+  auto store = eventstore::KvStore::open(std::filesystem::path(s.target.data_dir) / "views");
   if (!store) {
     fmt::print(stderr, "tally rebuild: {}\n", describe(store.error()));
     return 2;
@@ -111,8 +193,10 @@ void add_rebuild_command(CLI::App& app) {
   auto s = std::make_shared<Settings>();
   auto* cmd = app.add_subcommand(
       "rebuild",
-      "Rebuild read models from the log into a fresh copy, then switch to it (server stopped)");
-  cmd->add_option("--data-dir", s->data_dir, "the tally data dir")->required();
+      "Rebuild read models from the log into a fresh copy, then switch to it: on --data-dir "
+      "with the server stopped, or by a running server (--server URL --key FILE), which "
+      "serves the old copy until the new one is live");
+  add_target_options(*cmd, s->target);
   cmd->add_option("names", s->names, "read models to rebuild (e.g. schedules)");
   cmd->add_flag("--all", s->all, "rebuild every read model")->excludes(cmd->get_option("names"));
   cmd->callback([s] {

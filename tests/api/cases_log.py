@@ -97,6 +97,43 @@ def test_admin_projections_and_rebuild():
     expect(ctx.F.get("/api/v1/schedules", ctx.F.keys["operator"]), 200)  # still served
 
 
+def test_tally_rebuild_through_the_running_server():
+    root = scratch_dir()
+    try:
+        key_file = os.path.join(root, "admin.key")
+        with open(key_file, "w") as f:
+            f.write(ctx.F.admin + "\n")
+        url = "http://127.0.0.1:%d" % ctx.F.server.port
+
+        def rebuild(*args):
+            p = subprocess.run([ctx.TALLY, "rebuild", "--server", url, "--key", key_file] +
+                               list(args), capture_output=True, timeout=60)
+            return p.returncode, p.stdout.decode(), p.stderr.decode()
+
+        head = ctx.F.get("/api/v1/log?limit=1", ctx.F.admin).json["as_of_position"]
+        code, out, err = rebuild("balances", "schedules")
+        check(code == 0, (code, out, err))
+        for name in ("balances", "schedules"):
+            line = [l for l in out.splitlines() if l.startswith(name + ": rebuilt, live at")]
+            check(len(line) == 1 and int(line[0].split("position ")[1].split()[0]) >= head, out)
+        states = {p["name"]: p["state"]
+                  for p in ctx.F.get("/api/v1/admin/projections", ctx.F.admin).json["projections"]}
+        check(states["balances"] != "rebuilding" and states["schedules"] != "rebuilding", states)
+        code, out, err = rebuild("--all")
+        check(code == 0 and "api_keys: rebuilt" in out and "purchase_history: rebuilt" in out,
+              (code, out, err))
+        code, out, err = rebuild("nosuch")
+        check(code == 2 and "no read model named nosuch" in err and "balances" in err, (code, err))
+        code, out, err = rebuild()
+        check(code == 2 and "name a read model or pass --all" in err, (code, err))
+        with open(key_file, "w") as f:
+            f.write("not-a-key\n")
+        code, out, err = rebuild("balances")
+        check(code == 2 and "401" in err, (code, err))
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
 def test_sse_resume_has_no_gap_and_no_repeat():
     stop = threading.Event()
 
