@@ -70,6 +70,10 @@ struct ApiContext {
   // /readyz: whether a read found the log damaged (the server stays ready: it answers what
   // it can read, and readiness would take it out of service for what it cannot).
   std::function<bool()> log_damaged = [] { return false; };
+  // POST /api/v1/admin/verify: Log::verify() of the live log (eventstore/log.h).
+  std::function<Result<std::optional<Position>>()> verify_log = [] {
+    return Result<std::optional<Position>>(fail(Code::internal, "no log to verify"));
+  };
   // Issues a key (POST /api/v1/admin/keys); blocking, so called on `waits`.
   std::function<Result<keys::IssuedKey>(const keys::KeySpec&, const Principal& by,
                                         const std::string& correlation_id)>

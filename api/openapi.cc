@@ -70,6 +70,7 @@ constexpr Operation kOperations[] = {
     {"get", "/api/v1/streams/{stream}", "platform", "One stream's events", 200, true,
      "from_version,cursor,limit"},
     {"post", "/api/v1/admin/erase", "admin", "Erase a subject's PII", 200},
+    {"post", "/api/v1/admin/verify", "admin", "Check the log's hash chain and files", 200},
     {"get", "/api/v1/admin/projections", "admin", "Read models and their lag", 200},
     {"post", "/api/v1/admin/projections/{name}/rebuild", "admin", "Rebuild a read model", 202},
     {"post", "/api/v1/admin/keys", "admin", "Create an API key", 201},

@@ -57,7 +57,8 @@ Result<ApiAnswer> call_api(const std::string& server, const std::string& method,
 tl::expected<nlohmann::json, int> call_as_admin(std::string_view tool, const std::string& server,
                                                 const std::string& key_file,
                                                 const std::string& target,
-                                                const nlohmann::json& body, unsigned expected) {
+                                                const nlohmann::json& body, unsigned expected,
+                                                std::chrono::seconds timeout) {
   if (key_file.empty()) {
     fmt::print(stderr, "tally {}: --server needs --key FILE (an admin key)\n", tool);
     return tl::unexpected(2);
@@ -67,8 +68,8 @@ tl::expected<nlohmann::json, int> call_as_admin(std::string_view tool, const std
     fmt::print(stderr, "tally {}: {}\n", tool, describe(key.error()));
     return tl::unexpected(2);
   }
-  auto answer = body.is_null() ? call_api(server, "GET", target, *key, "")
-                               : call_api(server, "POST", target, *key, body.dump());
+  auto answer = body.is_null() ? call_api(server, "GET", target, *key, "", timeout)
+                               : call_api(server, "POST", target, *key, body.dump(), timeout);
   if (!answer) {
     fmt::print(stderr, "tally {}: {}\n", tool, describe(answer.error()));
     return tl::unexpected(1);

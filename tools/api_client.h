@@ -27,9 +27,9 @@ Result<ApiAnswer> call_api(const std::string& server, const std::string& method,
 // `expected`. Otherwise the reason is printed on stderr after "tally TOOL: " and the result is
 // the exit code: 2 for the caller's mistake (no or unreadable key file, a 4xx), 1 for the
 // server's or the network's.
-tl::expected<nlohmann::json, int> call_as_admin(std::string_view tool, const std::string& server,
-                                                const std::string& key_file,
-                                                const std::string& target,
-                                                const nlohmann::json& body, unsigned expected);
+tl::expected<nlohmann::json, int> call_as_admin(
+    std::string_view tool, const std::string& server, const std::string& key_file,
+    const std::string& target, const nlohmann::json& body, unsigned expected,
+    std::chrono::seconds timeout = std::chrono::seconds(30));
 
 }  // namespace tally::tools

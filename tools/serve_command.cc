@@ -335,6 +335,7 @@ int run(const Settings& s) {
   ctx.head_at_start = head_at_start;
   ctx.log_failed = [&log = **log] { return log.failure().has_value(); };
   ctx.log_damaged = [&log = **log] { return log.damage_seen(); };
+  ctx.verify_log = [&log = **log] { return log.verify(); };
   ctx.issue_key = [&](const api::keys::KeySpec& spec, const api::Principal& by,
                       const std::string& correlation_id) {
     auto issued = api::keys::issue_key(key_bus, spec, "admin:" + by.key_id, correlation_id);

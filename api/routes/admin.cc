@@ -1,4 +1,5 @@
 // Administration (api.md): read models and their rebuild, API keys, the test clock. Admin only.
+#include "api/command_context.h"
 #include "api/input.h"
 #include "api/keys/api_keys.h"
 #include "api/routes/routes.h"
@@ -58,11 +59,26 @@ void add_key(ApiContext& ctx, Request& request, Respond respond, const Principal
                       201));
     });
   };
-  if (!ctx.waits.try_post(work)) {
-    Problem p{"overloaded", "busy; retry shortly"};
-    p.headers.emplace_back("Retry-After", "1");
-    respond(to_response(p));
-  }
+  if (!ctx.waits.try_post(work)) respond(to_response(overloaded_problem()));
+}
+
+// The log's hash chain and invariants, then its files' checksums, as `tally verify` checks
+// them offline; the live log reads consistently while appends go on, up to the head it found.
+// Long on a large log (millions of events a second), so on the wait pool.
+void verify_log(ApiContext& ctx, Request& request, Respond respond) {
+  auto work = [&ctx, respond, correlation_id = request.correlation_id] {
+    guarded(correlation_id, respond, [&] {
+      const Position head = ctx.log.head();
+      auto bad = ctx.verify_log();
+      if (!bad && bad.error().code != Code::corruption)
+        return respond(to_response(from_error(bad.error())));
+      Json body{{"intact", bad && !*bad}, {"verified_to", head.value}};
+      if (!bad) body["damage"] = bad.error().message;  // admin only: it may name files
+      if (bad && *bad) body["first_bad_position"] = (*bad)->value;
+      respond(success(std::move(body)));
+    });
+  };
+  if (!ctx.waits.try_post(work)) respond(to_response(overloaded_problem()));
 }
 
 Response clock_now(const TestClockControl& clock) {
@@ -102,6 +118,10 @@ void add_admin_routes(Router& router, ApiContext& ctx) {
   router.add("POST", "/api/v1/admin/projections/{name}/rebuild",
              admin([&ctx](Request& request, Respond respond, const Principal&) {
                respond(rebuild(ctx, request.params.at("name")));
+             }));
+  router.add("POST", "/api/v1/admin/verify",
+             admin([&ctx](Request& request, Respond respond, const Principal&) {
+               verify_log(ctx, request, respond);
              }));
   router.add("POST", "/api/v1/admin/keys",
              admin([&ctx](Request& request, Respond respond, const Principal& by) {

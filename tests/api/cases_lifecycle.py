@@ -484,6 +484,16 @@ def test_a_damaged_log_is_told_by_readiness_metrics_and_stderr():
         r = s.request("GET", "/readyz")
         check(r.json.get("damaged") == ["log"], r.json)
         check("\ntally_log_damaged 1\n" in s.request("GET", "/metrics").raw, "not damaged")
+        # tally verify through the running server finds it too (offline it is refused).
+        key_file = os.path.join(root, "admin.key")
+        with open(key_file, "w") as f:
+            f.write(key + "\n")
+        p = subprocess.run([ctx.TALLY, "verify", "--server", "http://127.0.0.1:%d" % s.port,
+                            "--key", key_file], capture_output=True, timeout=60)
+        check(p.returncode == 1 and b"first bad position: " in p.stderr, p)
+        p = subprocess.run([ctx.TALLY, "verify", "--data-dir", data], capture_output=True,
+                           timeout=60)
+        check(p.returncode == 2 and b"--server URL" in p.stderr, p)
         check(s.stop() == 0, "exit code")
         said = [l for l in open(s.stderr_path).read().splitlines() if "found the log damaged" in l]
         check(len(said) == 1 and "tally verify" in said[0], said)
