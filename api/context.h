@@ -74,6 +74,9 @@ struct ApiContext {
   std::function<Result<std::optional<Position>>()> verify_log = [] {
     return Result<std::optional<Position>>(fail(Code::internal, "no log to verify"));
   };
+  // Set while one runs: a check reads the whole log, and more at once would only hold more of
+  // the wait pool's threads for the same answer.
+  std::atomic<bool> verifying{false};
   // Issues a key (POST /api/v1/admin/keys); blocking, so called on `waits`.
   std::function<Result<keys::IssuedKey>(const keys::KeySpec&, const Principal& by,
                                         const std::string& correlation_id)>

@@ -66,7 +66,16 @@ void add_key(ApiContext& ctx, Request& request, Respond respond, const Principal
 // them offline; the live log reads consistently while appends go on, up to the head it found.
 // Long on a large log (millions of events a second), so on the wait pool.
 void verify_log(ApiContext& ctx, Request& request, Respond respond) {
+  if (ctx.verifying.exchange(true)) {
+    Problem busy{"overloaded", "a verify of the log is running; retry once it has answered"};
+    busy.headers.emplace_back("Retry-After", "5");
+    return respond(to_response(busy));
+  }
   auto work = [&ctx, respond, correlation_id = request.correlation_id] {
+    struct Done {
+      std::atomic<bool>& flag;
+      ~Done() { flag = false; }
+    } done{ctx.verifying};
     guarded(correlation_id, respond, [&] {
       const Position head = ctx.log.head();
       auto bad = ctx.verify_log();
@@ -78,7 +87,10 @@ void verify_log(ApiContext& ctx, Request& request, Respond respond) {
       respond(success(std::move(body)));
     });
   };
-  if (!ctx.waits.try_post(work)) respond(to_response(overloaded_problem()));
+  if (!ctx.waits.try_post(work)) {
+    ctx.verifying = false;
+    respond(to_response(overloaded_problem()));
+  }
 }
 
 Response clock_now(const TestClockControl& clock) {

@@ -499,3 +499,35 @@ def test_a_damaged_log_is_told_by_readiness_metrics_and_stderr():
         check(len(said) == 1 and "tally verify" in said[0], said)
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+def test_one_verify_of_the_live_log_at_a_time():
+    # A check reads the whole log; a second one asked meanwhile is told to come back, instead
+    # of holding another of the wait pool's threads for the same answer.
+    root = scratch_dir()
+    try:
+        data = os.path.join(root, "data")
+        subprocess.run([ctx.TALLY, "bench", "rebuild", "--events", "200000", "--runs", "1",
+                        "--dir", data], check=True, stdout=subprocess.DEVNULL)
+        s = Server(ctx.TALLY, data, "--quiet").start()
+        key = s.admin_key()
+        answers, lock = [], threading.Lock()
+
+        def verify():
+            r = s.request("POST", "/api/v1/admin/verify", {}, key, timeout=60)
+            with lock:
+                answers.append(r)
+
+        threads = [threading.Thread(target=verify) for _ in range(4)]
+        for t in threads: t.start()
+        for t in threads: t.join()
+        ok = [r for r in answers if r.status == 200]
+        busy = [r for r in answers if r.status == 503]
+        check(len(ok) >= 1 and len(ok) + len(busy) == 4 and busy, answers)
+        check(all(r.json == {"intact": True, "verified_to": 200000, "status": "success"}
+                  for r in ok), ok)
+        check(all(r.code() == "overloaded" and r.header("Retry-After") for r in busy), busy)
+        expect(s.request("POST", "/api/v1/admin/verify", {}, key, timeout=60), 200)  # free again
+        check(s.stop() == 0, "exit code")
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
