@@ -38,6 +38,11 @@ Result<std::unique_ptr<Database>> Database::open(const std::filesystem::path& pa
   rocksdb::DBOptions db_options = options;
   db_options.create_if_missing = !read_only;
   db_options.create_missing_column_families = true;
+  // A write is synced before it is acknowledged, so a crash can leave at most a torn last
+  // record in a write-ahead log; damage anywhere else is a disk's, and is refused. RocksDB's
+  // default (point-in-time recovery) would instead open at the last record before it and
+  // drop every acknowledged write after it without a word, and their positions with them.
+  db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
   db_options.info_log = read_only ? discarding_info_log() : open_info_log(path);
 
   std::unique_ptr<Database> out(new Database());
