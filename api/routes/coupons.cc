@@ -60,6 +60,13 @@ Checked<coupons::IssueCoupon> decode_issue(ApiContext& ctx, const Json& body) {
   auto customer = optional_id(body, "customer_id");
   if (!customer) return tl::unexpected(customer.error());
   c.customer_id = customer->value_or("");
+  // An erased customer is gone for every command (domain.md §6): a coupon given to the id
+  // afterwards would belong to nobody anyone can see.
+  if (!c.customer_id.empty()) {
+    auto key = ctx.subject_keys.get(commands::membership::customer_subject(c.customer_id));
+    if (!key && key.error().code == Code::subject_erased)
+      return tl::unexpected(Problem{"customer_not_found", "this customer id was erased"});
+  }
   c.now = ctx.clock.now();
   if (!c.product_id.empty()) {
     auto price = product_price(ctx.log, c.product_id);
