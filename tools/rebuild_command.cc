@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -31,14 +32,18 @@ struct Settings {
   bool all = false;
 };
 
-// Draws the bar in place on a terminal; elsewhere prints a line at most once a second.
+// Draws the bar in place on a terminal; elsewhere (or when several models share the output)
+// prints a line at most once a second. The finished line is printed once.
 class ProgressPrinter {
  public:
-  explicit ProgressPrinter(std::string name) : name_(std::move(name)) {}
+  explicit ProgressPrinter(std::string name, bool lines_only = false)
+      : name_(std::move(name)), terminal_(!lines_only && ::isatty(STDERR_FILENO) == 1) {}
 
   void operator()(const projections::Progress& p) {
     const auto now = std::chrono::steady_clock::now();
     const bool done = p.position >= p.target;
+    if (done_) return;
+    done_ = done;
     if (!done && now - last_ <
                      (terminal_ ? std::chrono::milliseconds(100) : std::chrono::milliseconds(1000)))
       return;
@@ -51,8 +56,9 @@ class ProgressPrinter {
     if (terminal_) {
       constexpr int kWidth = 30;
       const int filled = static_cast<int>(fraction * kWidth);
-      fmt::print(stderr, "\r[{}{}] {}", std::string(filled, '#'), std::string(kWidth - filled, ' '),
-                 line);
+      // \x1b[K clears what a longer line left behind.
+      fmt::print(stderr, "\r[{}{}] {}\x1b[K", std::string(filled, '#'),
+                 std::string(kWidth - filled, ' '), line);
       if (done) fmt::print(stderr, "\n");
     } else {
       fmt::print(stderr, "{}\n", line);
@@ -61,9 +67,19 @@ class ProgressPrinter {
 
  private:
   std::string name_;
-  bool terminal_ = ::isatty(STDERR_FILENO) == 1;
+  bool terminal_;
+  bool done_ = false;
   std::chrono::steady_clock::time_point last_{};
 };
+
+// Ctrl-C leaves the server rebuilding: say so, on a line of its own.
+void on_interrupt(int) {
+  constexpr std::string_view kSaid =
+      "\ntally rebuild: stopped following; the server carries on rebuilding (GET "
+      "/api/v1/admin/projections shows how far)\n";
+  [[maybe_unused]] const auto written = ::write(STDERR_FILENO, kSaid.data(), kSaid.size());
+  ::_exit(130);
+}
 
 // The server's read models by name, from GET /api/v1/admin/projections.
 tl::expected<std::map<std::string, nlohmann::json>, int> served_models(const Settings& s) {
@@ -105,17 +121,24 @@ int through_server(const Settings& s) {
     if (!started) return started.error();
   }
   // The server answers its queries from the old copies meanwhile; follow until each is live.
-  std::map<std::string, ProgressPrinter> progress;
-  for (const auto& name : chosen) progress.emplace(name, ProgressPrinter(name));
+  std::signal(SIGINT, on_interrupt);
+  struct Followed {
+    ProgressPrinter print;
+    std::uint64_t first_at = 0;  // where the rebuild stood when first seen (it may have run)
+    std::chrono::steady_clock::time_point first_seen{};
+  };
+  std::map<std::string, Followed> followed;
+  for (const auto& name : chosen)
+    followed.emplace(name, Followed{ProgressPrinter(name, chosen.size() > 1)});
   const auto started = std::chrono::steady_clock::now();
   for (std::set<std::string> left(chosen.begin(), chosen.end()); !left.empty();) {
     std::this_thread::sleep_for(std::chrono::milliseconds(250));
     auto now = served_models(s);
     if (!now) return now.error();
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    const auto seen = std::chrono::steady_clock::now();
     for (auto it = left.begin(); it != left.end();) {
       const auto& p = (*now)[*it];
+      Followed& f = followed.at(*it);
       const std::string state = p.value("state", "");
       if (state == "failed") {
         fmt::print(stderr,
@@ -126,16 +149,23 @@ int through_server(const Settings& s) {
       const auto head = p.value("head", std::uint64_t{0});
       const auto at = state == "rebuilding" ? p.value("rebuild_position", std::uint64_t{0})
                                             : p.value("position", std::uint64_t{0});
-      const double rate = seconds > 0 ? double(at) / seconds : 0;
+      if (f.first_seen == std::chrono::steady_clock::time_point{}) {
+        f.first_seen = seen;
+        f.first_at = at;
+      }
+      // The rate this tool has seen, not one since a start it did not see.
+      const double seconds = std::chrono::duration<double>(seen - f.first_seen).count();
+      const double rate = seconds > 0 && at > f.first_at ? double(at - f.first_at) / seconds : 0;
       const auto eta = std::chrono::seconds(
-          rate > 0 && head > at ? static_cast<std::int64_t>(double(head - at) / rate) : 0);
+          rate > 0 && head > at ? static_cast<std::int64_t>(double(head - at) / rate + 0.999) : 0);
       if (state == "rebuilding") {
-        progress.at (*it)(projections::Progress{Position(at), Position(head), rate, eta});
+        f.print(projections::Progress{Position(at), Position(std::max(head, at + 1)), rate, eta});
         ++it;
         continue;
       }
-      progress.at (*it)(projections::Progress{Position(at), Position(at), rate, {}});
-      fmt::print("{}: rebuilt, live at position {} after {:.2f} s\n", *it, at, seconds);
+      f.print(projections::Progress{Position(at), Position(at), rate, {}});
+      fmt::print("{}: rebuilt, live at position {} after {:.2f} s\n", *it, at,
+                 std::chrono::duration<double>(seen - started).count());
       it = left.erase(it);
     }
   }
