@@ -460,14 +460,20 @@ def test_a_failed_log_write_stops_appends_and_readiness_says_so():
         shutil.rmtree(root, ignore_errors=True)
 
 
+def filled_data_dir(root, events):
+    """ROOT/data, whose log holds EVENTS events (written by `tally bench rebuild`)."""
+    data = os.path.join(root, "data")
+    subprocess.run([ctx.TALLY, "bench", "rebuild", "--events", str(events), "--runs", "1",
+                    "--dir", data], check=True, stdout=subprocess.DEVNULL)
+    return data
+
+
 def test_a_damaged_log_is_told_by_readiness_metrics_and_stderr():
     # A block of events damaged on disk: reads that meet it fail, the rest are answered, and the
     # server says so where an operator looks (stderr once, /readyz, /metrics).
     root = scratch_dir()
     try:
-        data = os.path.join(root, "data")
-        subprocess.run([ctx.TALLY, "bench", "rebuild", "--events", "3000", "--runs", "1",
-                        "--dir", data], check=True, stdout=subprocess.DEVNULL)
+        data = filled_data_dir(root, 3000)
         tables = [os.path.join(data, "log", f) for f in os.listdir(os.path.join(data, "log"))
                   if f.endswith(".sst")]
         largest = max(tables, key=os.path.getsize)  # the events
@@ -506,9 +512,7 @@ def test_one_verify_of_the_live_log_at_a_time():
     # of holding another of the wait pool's threads for the same answer.
     root = scratch_dir()
     try:
-        data = os.path.join(root, "data")
-        subprocess.run([ctx.TALLY, "bench", "rebuild", "--events", "200000", "--runs", "1",
-                        "--dir", data], check=True, stdout=subprocess.DEVNULL)
+        data = filled_data_dir(root, 200000)
         s = Server(ctx.TALLY, data, "--quiet").start()
         key = s.admin_key()
         answers, lock = [], threading.Lock()
