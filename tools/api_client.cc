@@ -15,27 +15,64 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace net = boost::asio;
 
+namespace {
+
+struct HostPort {
+  std::string host, port;
+};
+
+// "http://HOST:PORT", "http://[::1]:PORT", a trailing slash allowed; nothing else.
+Result<HostPort> parse_server(const std::string& server) {
+  constexpr std::string_view kScheme = "http://";
+  const auto usage = [&](std::string_view why) {
+    return fail(Code::invalid_argument,
+                fmt::format("--server must be http://HOST:PORT ({}): {}", why, server));
+  };
+  if (server.compare(0, kScheme.size(), kScheme) != 0) return usage("plain http");
+  std::string authority = server.substr(kScheme.size());
+  while (!authority.empty() && authority.back() == '/') authority.pop_back();
+  if (authority.find_first_of("/?#") != std::string::npos) return usage("no path");
+  std::string host;
+  std::string::size_type colon;
+  if (!authority.empty() && authority.front() == '[') {  // an IPv6 literal
+    const auto close = authority.find(']');
+    if (close == std::string::npos) return usage("an unclosed [");
+    host = authority.substr(1, close - 1);
+    colon =
+        close + 1 < authority.size() && authority[close + 1] == ':' ? close + 1 : std::string::npos;
+  } else {
+    colon = authority.rfind(':');
+    if (colon != std::string::npos) host = authority.substr(0, colon);
+  }
+  if (colon == std::string::npos || host.empty() || colon + 1 == authority.size())
+    return usage("a host and a port");
+  return HostPort{host, authority.substr(colon + 1)};
+}
+
+}  // namespace
+
 Result<ApiAnswer> call_api(const std::string& server, const std::string& method,
                            const std::string& target, const std::string& key,
                            const std::string& body, std::chrono::seconds timeout) {
-  constexpr std::string_view kScheme = "http://";
-  if (server.compare(0, kScheme.size(), kScheme) != 0)
-    return fail(Code::invalid_argument, "--server must be http://HOST:PORT, not " + server);
-  std::string authority = server.substr(kScheme.size());
-  while (!authority.empty() && authority.back() == '/') authority.pop_back();
-  const auto colon = authority.rfind(':');
-  if (colon == std::string::npos || colon == 0)
-    return fail(Code::invalid_argument, "--server must name a port: " + server);
-  const std::string host = authority.substr(0, colon), port = authority.substr(colon + 1);
+  auto where = parse_server(server);
+  if (!where) return tl::unexpected(where.error());
+  const auto& [host, port] = *where;
 
   net::io_context io;
   beast::error_code ec;
   net::ip::tcp::resolver resolver(io);
   const auto endpoints = resolver.resolve(host, port, ec);
   if (ec) return fail(Code::io_error, "cannot resolve " + host + ": " + ec.message());
+  // Asynchronous steps, run one by one: only they honour the stream's deadline, and a server
+  // that accepts but never answers must not hold the tool for good.
   beast::tcp_stream stream(io);
-  stream.expires_after(timeout);
-  stream.connect(endpoints, ec);
+  const auto step = [&](auto start) {
+    stream.expires_after(timeout);
+    start();
+    io.restart();
+    io.run();
+  };
+  step([&] { stream.async_connect(endpoints, [&](beast::error_code e, auto&&) { ec = e; }); });
   if (ec) return fail(Code::io_error, "cannot connect to " + server + ": " + ec.message());
 
   http::request<http::string_body> request(http::string_to_verb(method), target, 11);
@@ -44,11 +81,15 @@ Result<ApiAnswer> call_api(const std::string& server, const std::string& method,
   request.set(http::field::content_type, "application/json");
   request.body() = body;
   request.prepare_payload();
-  http::write(stream, request, ec);
+  step([&] {
+    http::async_write(stream, request, [&](beast::error_code e, std::size_t) { ec = e; });
+  });
   if (ec) return fail(Code::io_error, "cannot send to " + server + ": " + ec.message());
   beast::flat_buffer buffer;
   http::response<http::string_body> response;
-  http::read(stream, buffer, response, ec);
+  step([&] {
+    http::async_read(stream, buffer, response, [&](beast::error_code e, std::size_t) { ec = e; });
+  });
   if (ec) return fail(Code::io_error, "no answer from " + server + ": " + ec.message());
   stream.socket().shutdown(net::ip::tcp::socket::shutdown_both, ec);
   return ApiAnswer{response.result_int(), std::move(response.body())};
@@ -72,12 +113,14 @@ tl::expected<nlohmann::json, int> call_as_admin(std::string_view tool, const std
                                : call_api(server, "POST", target, *key, body.dump(), timeout);
   if (!answer) {
     fmt::print(stderr, "tally {}: {}\n", tool, describe(answer.error()));
-    return tl::unexpected(1);
+    return tl::unexpected(answer.error().code == Code::invalid_argument ? 2 : 1);  // a bad URL
   }
   auto j = nlohmann::json::parse(answer->body, nullptr, false);
   if (answer->status != expected || !j.is_object()) {
-    fmt::print(stderr, "tally {}: the server answered {}: {}\n", tool, answer->status,
-               answer->body);
+    // Not tally's error shape, perhaps a whole page of another server's: the start of it.
+    const std::string shown =
+        answer->body.size() > 500 ? answer->body.substr(0, 500) + " …" : answer->body;
+    fmt::print(stderr, "tally {}: the server answered {}: {}\n", tool, answer->status, shown);
     return tl::unexpected(answer->status >= 400 && answer->status < 500 ? 2 : 1);
   }
   return j;

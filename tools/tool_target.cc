@@ -23,7 +23,9 @@ tl::expected<std::unique_ptr<eventstore::Log>, int> open_offline_log(std::string
   options.create_if_missing = false;
   auto log = eventstore::Log::open(target.data_dir, options);
   if (!log) {
-    fmt::print(stderr, "tally {}: cannot open the data dir: {}\n", tool, describe(log.error()));
+    const bool in_use = log.error().code == Code::data_dir_locked;
+    fmt::print(stderr, "tally {}: cannot open the data dir: {}{}\n", tool, describe(log.error()),
+               in_use ? " (to act through the running server, give --server URL --key FILE)" : "");
     return tl::unexpected(2);
   }
   return std::move(*log);

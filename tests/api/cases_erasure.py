@@ -169,6 +169,10 @@ def test_tally_erase_offline_and_through_the_server():
         code, out, err = tally("erase", "--subject", "customer:NOBODY", "--reason", "x",
                                "--server", url, "--key", key_file)
         check(code == 2 and "customer_not_found" in err, (code, out, err))
+        # Offline on the dir the server holds: refused, pointing to --server.
+        code, out, err = tally("erase", "--subject", "customer:H1", "--reason", "x",
+                               "--data-dir", data)
+        check(code == 2 and "--server URL --key FILE" in err, (code, out, err))
         check(s.stop() == 0, "exit")
 
         code, out, err = tally("erase", "--subject", "customer:H1", "--reason", "asked",

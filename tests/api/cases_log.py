@@ -126,6 +126,15 @@ def test_tally_rebuild_through_the_running_server():
         p = subprocess.run([ctx.TALLY, "verify", "--server", url, "--key", key_file],
                            capture_output=True, timeout=60)
         check(p.returncode == 0 and p.stdout.decode().startswith("log intact: positions 1.."), p)
+        # The URL is http://HOST:PORT; an IPv6 literal in brackets names its host.
+        for bad, said in (("http://127.0.0.1:%d/api" % ctx.F.server.port, "no path"),
+                          ("https://127.0.0.1:1", "plain http"), ("http://[::1", "unclosed")):
+            p = subprocess.run([ctx.TALLY, "rebuild", "--server", bad, "--key", key_file,
+                                "balances"], capture_output=True, timeout=60)
+            check(p.returncode == 2 and said.encode() in p.stderr, (bad, p))
+        p = subprocess.run([ctx.TALLY, "rebuild", "--server", "http://[::1]:1", "--key", key_file,
+                            "balances"], capture_output=True, timeout=60)
+        check(p.returncode == 1 and b"cannot connect to http://[::1]:1" in p.stderr, p)
         code, out, err = rebuild("nosuch")
         check(code == 2 and "no read model named nosuch" in err and "balances" in err, (code, err))
         code, out, err = rebuild()
