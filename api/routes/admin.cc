@@ -71,26 +71,25 @@ void verify_log(ApiContext& ctx, Request& request, Respond respond) {
     busy.headers.emplace_back("Retry-After", "5");
     return respond(to_response(busy));
   }
-  auto work = [&ctx, respond, correlation_id = request.correlation_id] {
-    struct Done {
-      std::atomic<bool>& flag;
-      ~Done() { flag = false; }
-    } done{ctx.verifying};
-    guarded(correlation_id, respond, [&] {
+  // Free again before the answer leaves: a client that asks again once answered must not
+  // find this one still running.
+  Respond answer = [&ctx, respond](Response r) {
+    ctx.verifying = false;
+    respond(std::move(r));
+  };
+  auto work = [&ctx, answer, correlation_id = request.correlation_id] {
+    guarded(correlation_id, answer, [&] {
       const Position head = ctx.log.head();
       auto bad = ctx.verify_log();
       if (!bad && bad.error().code != Code::corruption)
-        return respond(to_response(from_error(bad.error())));
+        return answer(to_response(from_error(bad.error())));
       Json body{{"intact", bad && !*bad}, {"verified_to", head.value}};
       if (!bad) body["damage"] = bad.error().message;  // admin only: it may name files
       if (bad && *bad) body["first_bad_position"] = (*bad)->value;
-      respond(success(std::move(body)));
+      answer(success(std::move(body)));
     });
   };
-  if (!ctx.waits.try_post(work)) {
-    ctx.verifying = false;
-    respond(to_response(overloaded_problem()));
-  }
+  if (!ctx.waits.try_post(work)) answer(to_response(overloaded_problem()));
 }
 
 Response clock_now(const TestClockControl& clock) {
