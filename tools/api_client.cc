@@ -17,10 +17,6 @@ namespace net = boost::asio;
 
 namespace {
 
-struct HostPort {
-  std::string host, port;
-};
-
 // "http://HOST:PORT", "http://[::1]:PORT", a trailing slash allowed; nothing else.
 Result<HostPort> parse_server(const std::string& server) {
   constexpr std::string_view kScheme = "http://";
@@ -32,21 +28,9 @@ Result<HostPort> parse_server(const std::string& server) {
   std::string authority = server.substr(kScheme.size());
   while (!authority.empty() && authority.back() == '/') authority.pop_back();
   if (authority.find_first_of("/?#") != std::string::npos) return usage("no path");
-  std::string host;
-  std::string::size_type colon;
-  if (!authority.empty() && authority.front() == '[') {  // an IPv6 literal
-    const auto close = authority.find(']');
-    if (close == std::string::npos) return usage("an unclosed [");
-    host = authority.substr(1, close - 1);
-    colon =
-        close + 1 < authority.size() && authority[close + 1] == ':' ? close + 1 : std::string::npos;
-  } else {
-    colon = authority.rfind(':');
-    if (colon != std::string::npos) host = authority.substr(0, colon);
-  }
-  if (colon == std::string::npos || host.empty() || colon + 1 == authority.size())
-    return usage("a host and a port");
-  return HostPort{host, authority.substr(colon + 1)};
+  auto split = split_host_port(authority);
+  if (!split) return usage(split.error().message);
+  return split;
 }
 
 }  // namespace

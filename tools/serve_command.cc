@@ -75,12 +75,10 @@ struct ListenAddress {
 // is opened (/etc/hosts first: "localhost" asks no server), to its IPv4 address first:
 // "localhost" lists ::1 first, and clients asking for 127.0.0.1 are the likelier.
 std::optional<ListenAddress> parse_listen(const std::string& listen) {
-  const auto colon = listen.rfind(':');
-  if (colon == std::string::npos || colon == 0) return std::nullopt;
-  std::string host = listen.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
-    host = host.substr(1, host.size() - 2);
-  const auto port = parse_number<std::uint16_t>(std::string_view(listen).substr(colon + 1));
+  const auto split = split_host_port(listen);
+  if (!split) return std::nullopt;
+  const std::string& host = split->host;
+  const auto port = parse_number<std::uint16_t>(split->port);
   if (!port) return std::nullopt;
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;

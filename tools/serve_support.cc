@@ -90,6 +90,23 @@ Result<AdminKey> load_admin_key(const fs::path& data_dir, const std::string& adm
   return AdminKey{key, path, true};
 }
 
+Result<HostPort> split_host_port(std::string_view text) {
+  std::string_view host;
+  std::string_view::size_type colon = std::string_view::npos;
+  if (!text.empty() && text.front() == '[') {
+    const auto close = text.find(']');
+    if (close == std::string_view::npos) return fail(Code::invalid_argument, "an unclosed [");
+    host = text.substr(1, close - 1);
+    if (close + 1 < text.size() && text[close + 1] == ':') colon = close + 1;
+  } else {
+    colon = text.rfind(':');
+    if (colon != std::string_view::npos) host = text.substr(0, colon);
+  }
+  if (colon == std::string_view::npos || host.empty() || colon + 1 == text.size())
+    return fail(Code::invalid_argument, "a host and a port");
+  return HostPort{std::string(host), std::string(text.substr(colon + 1))};
+}
+
 PersistedTestClock::PersistedTestClock() : clock_(SystemClock().now()) {}
 
 Status PersistedTestClock::load(const fs::path& data_dir) {

@@ -27,6 +27,14 @@ Result<std::string> read_secret_file(const std::filesystem::path& path);
 // A key file's first line, the blanks around it dropped (a key has none inside).
 Result<std::string> read_key_line(const std::filesystem::path& path);
 
+struct HostPort {
+  std::string host;  // without the [ ] around an IPv6 address
+  std::string port;
+};
+// "HOST:PORT" or "[IPv6]:PORT" (--listen, --server). Code::invalid_argument says what is
+// missing, for a usage message.
+Result<HostPort> split_host_port(std::string_view text);
+
 // The --test-clock clock, stored in DIR/test-clock after each advance (written to a temporary
 // file, synced, renamed), so it never goes back across restarts: it starts at the later of
 // the stored time and the real time.
