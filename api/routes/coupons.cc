@@ -3,6 +3,7 @@
 // keyed by (store_id, transaction_id), refund by (store_id, refund_id) or its transaction or
 // the whole coupon; an issue naming its code is never keyed (coupon_exists whatever the key).
 #include "api/routes/coupon_request.h"
+#include "commands/membership/erasure.h"
 #include "core/ids.h"
 #include "projections/view_support.h"
 
@@ -62,11 +63,8 @@ Checked<coupons::IssueCoupon> decode_issue(ApiContext& ctx, const Json& body) {
   c.customer_id = customer->value_or("");
   // An erased customer is gone for every command (domain.md §6): a coupon given to the id
   // afterwards would belong to nobody anyone can see.
-  if (!c.customer_id.empty()) {
-    auto key = ctx.subject_keys.get(commands::membership::customer_subject(c.customer_id));
-    if (!key && key.error().code == Code::subject_erased)
-      return tl::unexpected(Problem{"customer_not_found", "this customer id was erased"});
-  }
+  if (!c.customer_id.empty() && commands::membership::is_erased(ctx.subject_keys, c.customer_id))
+    return tl::unexpected(Problem{"customer_not_found", "this customer id was erased"});
   c.now = ctx.clock.now();
   if (!c.product_id.empty()) {
     auto price = product_price(ctx.log, c.product_id);

@@ -3,6 +3,7 @@
 #include "api/input.h"
 #include "api/routes/domains.h"
 #include "api/routes/member_request.h"
+#include "commands/membership/erasure.h"
 #include "projections/balances.h"
 #include "projections/purchase_history.h"
 
@@ -50,20 +51,19 @@ Checked<ViewQuery> purchases(const Clock& clock, const Request& request, const s
   });
 }
 
-// Points (0 for a coupon holder who is not a member), and a page of the customer's coupons
-// (they grow: paged like every list).
 // Whether a customer without points answers at all: not once erased (domain.md §6, whatever
 // was issued to the id since); else when coupons were issued to the id, a holder who never
 // joined the membership.
 Checked<bool> known_without_points(const eventstore::KeyStore& keys, const View& view,
                                    const std::string& id) {
-  auto key = keys.get(commands::membership::customer_subject(id));
-  if (!key && key.error().code == Code::subject_erased) return false;
+  if (commands::membership::is_erased(keys, id)) return false;
   auto any = projections::Balances::coupons_of(view, id, 0, 1);
   if (!any) return tl::unexpected(from_error(any.error()));
   return !any->coupons.empty();
 }
 
+// Points (0 for a coupon holder who is not a member), and a page of the customer's coupons
+// (they grow: paged like every list).
 Checked<ViewQuery> balances(const Clock& clock, const CouponCodes& codes,
                             const eventstore::KeyStore& keys, const Request& request,
                             const std::string& id) {

@@ -54,6 +54,11 @@ Result<Outcome> erase_customer(CommandBus<Membership>& bus, eventstore::KeyStore
   return outcome;
 }
 
+bool is_erased(const eventstore::KeyStore& keys, const std::string& customer_id) {
+  auto key = keys.get(customer_subject(customer_id));
+  return !key && key.error().code == Code::subject_erased;
+}
+
 Result<std::vector<std::string>> finish_erasures(CommandBus<Membership>& bus,
                                                  eventstore::KeyStore& keys) {
   auto unsettled = keys.unsettled_erasures();

@@ -23,6 +23,10 @@ namespace tally::commands::membership {
 Result<Outcome> erase_customer(CommandBus<Membership>& bus, eventstore::KeyStore& keys,
                                EraseCustomer command, Context context);
 
+// Whether the customer was erased (its subject key destroyed): from then on the id is nobody,
+// whatever is issued to it.
+bool is_erased(const eventstore::KeyStore& keys, const std::string& customer_id);
+
 // Records the erasures a stop cut off after their key was destroyed, as they were last asked;
 // answers the subjects whose subject.erased it appended (none when the stop came after the
 // append). Run at start, before the server takes requests.
